@@ -1,0 +1,295 @@
+// Package config reads and validates a node's YAML configuration file.
+//
+// Decoding is strict: unknown fields, duplicate keys and files larger than MaxFileSize are refused.
+// Validation reports every problem at once, each as a *FieldError naming the field by its YAML path
+// (for example "peers[1].address") and what is wrong with it.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Limits and defaults.
+const (
+	// MaxFileSize bounds the size of a configuration file.
+	MaxFileSize = 1 << 20
+	// MaxPeers bounds the number of static peers.
+	MaxPeers = 1024
+	// DefaultAPIListen is the local HTTP endpoint when none is configured.
+	DefaultAPIListen = "127.0.0.1:7100"
+	// DefaultKeepalive is the keepalive interval on idle sessions (WireGuard's persistent keepalive
+	// default of 10 s suits NAT bindings and lets a peer notice a restart quickly).
+	DefaultKeepalive = 10 * time.Second
+	// DefaultReloadInterval is how often the revocation list file is checked for changes.
+	DefaultReloadInterval = 10 * time.Second
+	// MinInterval is the smallest accepted value of any configured interval.
+	MinInterval = 100 * time.Millisecond
+)
+
+// Errors returned by this package; test with errors.Is.
+var (
+	// ErrInvalid wraps every validation failure.
+	ErrInvalid = errors.New("invalid configuration")
+	// ErrTooLarge reports a configuration file larger than MaxFileSize.
+	ErrTooLarge = errors.New("configuration file too large")
+	// ErrSyntax reports YAML that does not decode into the configuration schema.
+	ErrSyntax = errors.New("configuration syntax error")
+)
+
+// Config is a node's configuration.
+type Config struct {
+	// Name is a human-readable label for logs; the certificate's name is authoritative.
+	Name string `yaml:"name"`
+	// Listen is the UDP address the node's transport binds, host:port.
+	Listen string `yaml:"listen"`
+	// Identity names the node's key, certificate and network CA files.
+	Identity Identity `yaml:"identity"`
+	// Peers are the static peers the node connects to.
+	Peers []Peer `yaml:"peers"`
+	// API configures the local HTTP endpoint.
+	API API `yaml:"api"`
+	// Log configures structured logging.
+	Log Log `yaml:"log"`
+	// Timers overrides protocol timers; zero values take the defaults.
+	Timers Timers `yaml:"timers"`
+}
+
+// Identity names the files that make up a node's membership of the network. Relative paths are
+// resolved against the directory of the configuration file.
+type Identity struct {
+	Key            string `yaml:"key"`
+	Cert           string `yaml:"cert"`
+	CA             string `yaml:"ca"`
+	RevocationList string `yaml:"revocation_list"`
+}
+
+// Peer is a static peer.
+type Peer struct {
+	// Address is the peer's transport address, host:port with a literal IP.
+	Address string `yaml:"address"`
+	// NodeID optionally pins the peer's node ID (64 hex characters).
+	NodeID string `yaml:"node_id"`
+}
+
+// API configures the node's local HTTP endpoint.
+type API struct {
+	// Listen is host:port; empty means DefaultAPIListen, "off" disables the endpoint.
+	Listen string `yaml:"listen"`
+	// TokenFile holds a bearer token; required when Listen is not a loopback address.
+	TokenFile string `yaml:"token_file"`
+}
+
+// Log configures log/slog output.
+type Log struct {
+	// Level is debug, info, warn or error (default info).
+	Level string `yaml:"level"`
+	// Format is text or json (default text).
+	Format string `yaml:"format"`
+}
+
+// Timers overrides protocol timers.
+type Timers struct {
+	// Keepalive is the interval of keepalives on idle sessions.
+	Keepalive Duration `yaml:"keepalive"`
+	// Reload is how often the revocation list is checked for changes.
+	Reload Duration `yaml:"reload"`
+}
+
+// Duration is a time.Duration that decodes from YAML strings such as "250ms" or "10s".
+type Duration time.Duration
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return err
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration like 500ms or 10s", n.Line, s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// FieldError is one validation problem.
+type FieldError struct {
+	// Field is the YAML path of the field, such as "peers[0].address".
+	Field string
+	// Problem says what is wrong.
+	Problem string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Problem }
+
+// Unwrap makes every FieldError match ErrInvalid.
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+// Load reads, decodes and validates the configuration file at path, resolving relative file names
+// against the file's directory.
+func Load(path string) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	c, err := Parse(f)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	c.resolve(filepath.Dir(path))
+	return c, nil
+}
+
+// Parse decodes and validates a configuration from r, reading at most MaxFileSize bytes.
+func Parse(r io.Reader) (*Config, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, MaxFileSize)
+	}
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%w: %v", ErrSyntax, err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%w: more than one YAML document", ErrSyntax)
+	}
+	c.applyDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (c *Config) applyDefaults() {
+	if c.API.Listen == "" {
+		c.API.Listen = DefaultAPIListen
+	}
+	if c.Log.Level == "" {
+		c.Log.Level = "info"
+	}
+	if c.Log.Format == "" {
+		c.Log.Format = "text"
+	}
+	if c.Timers.Keepalive == 0 {
+		c.Timers.Keepalive = Duration(DefaultKeepalive)
+	}
+	if c.Timers.Reload == 0 {
+		c.Timers.Reload = Duration(DefaultReloadInterval)
+	}
+}
+
+func (c *Config) resolve(dir string) {
+	for _, p := range []*string{&c.Identity.Key, &c.Identity.Cert, &c.Identity.CA, &c.Identity.RevocationList, &c.API.TokenFile} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
+}
+
+// Validate checks every field and returns all problems joined, each a *FieldError.
+func (c *Config) Validate() error {
+	var errs []error
+	add := func(field, format string, args ...any) {
+		errs = append(errs, &FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
+	}
+	if len(c.Name) > 64 {
+		add("name", "longer than 64 characters")
+	}
+	if c.Listen == "" {
+		add("listen", "required: the UDP address to bind, such as 127.0.0.1:7000")
+	} else if _, err := netip.ParseAddrPort(c.Listen); err != nil {
+		add("listen", "%q is not IP:port (%v)", c.Listen, err)
+	}
+	for field, v := range map[string]string{"identity.key": c.Identity.Key, "identity.cert": c.Identity.Cert, "identity.ca": c.Identity.CA} {
+		if v == "" {
+			add(field, "required: path to the file")
+		}
+	}
+	if len(c.Peers) > MaxPeers {
+		add("peers", "%d peers, at most %d allowed", len(c.Peers), MaxPeers)
+	}
+	seen := map[string]int{}
+	for i, p := range c.Peers {
+		field := fmt.Sprintf("peers[%d]", i)
+		ap, err := netip.ParseAddrPort(p.Address)
+		switch {
+		case p.Address == "":
+			add(field+".address", "required")
+		case err != nil:
+			add(field+".address", "%q is not IP:port (%v)", p.Address, err)
+		case ap.Port() == 0:
+			add(field+".address", "port 0 is not a peer port")
+		}
+		if j, dup := seen[p.Address]; dup && p.Address != "" {
+			add(field+".address", "duplicate of peers[%d]", j)
+		}
+		seen[p.Address] = i
+		if p.NodeID != "" && !isHex(p.NodeID, 64) {
+			add(field+".node_id", "must be 64 hexadecimal characters")
+		}
+	}
+	if c.API.Listen != "off" {
+		ap, err := netip.ParseAddrPort(c.API.Listen)
+		if err != nil {
+			add("api.listen", "%q is not IP:port or \"off\" (%v)", c.API.Listen, err)
+		} else if !ap.Addr().IsLoopback() && c.API.TokenFile == "" {
+			add("api.token_file", "required when api.listen (%s) is not a loopback address", c.API.Listen)
+		}
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		add("log.level", "%q is not one of debug, info, warn, error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		add("log.format", "%q is not text or json", c.Log.Format)
+	}
+	if d := time.Duration(c.Timers.Keepalive); d < MinInterval {
+		add("timers.keepalive", "%v is below the minimum %v", d, MinInterval)
+	}
+	if d := time.Duration(c.Timers.Reload); d < MinInterval {
+		add("timers.reload", "%v is below the minimum %v", d, MinInterval)
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	sortErrors(errs)
+	return errors.Join(errs...)
+}
+
+func isHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	return strings.Trim(strings.ToLower(s), "0123456789abcdef") == ""
+}
+
+// sortErrors orders field errors by field name so that messages are stable.
+func sortErrors(errs []error) {
+	slices.SortStableFunc(errs, func(a, b error) int {
+		var fa, fb *FieldError
+		errors.As(a, &fa)
+		errors.As(b, &fb)
+		return strings.Compare(fa.Field, fb.Field)
+	})
+}

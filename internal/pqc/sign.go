@@ -76,6 +76,7 @@ func GenerateSigningKey(rand io.Reader) (*SigningKey, error) {
 	if _, err := io.ReadFull(rand, seed[:]); err != nil {
 		return nil, fmt.Errorf("pqc: reading randomness: %w", err)
 	}
+	defer clear(seed[:])
 	return NewSigningKey(seed[:])
 }
 

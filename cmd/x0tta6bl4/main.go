@@ -44,8 +44,15 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(
-		newVersionCmd(),
+		newDemoCmd(),
+		newNodeCmd(),
+		newPeersCmd(),
+		newPingCmd(),
+		newCACmd(),
+		newKeygenCmd(),
 		newBenchCmd(),
+		newDPCmd(),
+		newVersionCmd(),
 	)
 	return root
 }
@@ -67,5 +74,6 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Run measured benchmarks and print reports",
 	}
+	bench.AddCommand(newBenchGraphSAGECmd(), newBenchSessionCmd(), newBenchTimingCmd())
 	return bench
 }

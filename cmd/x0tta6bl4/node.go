@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/x0tta6bl4/x0tta6bl4/internal/api"
+	"github.com/x0tta6bl4/x0tta6bl4/internal/config"
+	"github.com/x0tta6bl4/x0tta6bl4/internal/identity"
+	"github.com/x0tta6bl4/x0tta6bl4/internal/node"
+	"github.com/x0tta6bl4/x0tta6bl4/internal/transport"
+)
+
+// apiShutdownTimeout bounds how long the API server may take to finish requests on shutdown.
+const apiShutdownTimeout = 5 * time.Second
+
+func newNodeCmd() *cobra.Command {
+	var cfgPath string
+	cmd := &cobra.Command{
+		Use:   "node",
+		Short: "Run a mesh node from a YAML configuration file",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := config.Load(cfgPath)
+			if err != nil {
+				return err
+			}
+			return runNode(cmd.Context(), cfg, cmd.ErrOrStderr())
+		},
+	}
+	cmd.Flags().StringVar(&cfgPath, "config", "node.yaml", "configuration file")
+	return cmd
+}
+
+func newLogger(w io.Writer, level, format string) *slog.Logger {
+	var lv slog.Level
+	_ = lv.UnmarshalText([]byte(level))
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// runNode loads the node's identity files, binds its transport and API, and runs it until ctx ends.
+func runNode(ctx context.Context, cfg *config.Config, logw io.Writer) error {
+	log := newLogger(logw, cfg.Log.Level, cfg.Log.Format)
+	id, err := identity.LoadPrivateKey(cfg.Identity.Key)
+	if err != nil {
+		return err
+	}
+	cert, err := identity.LoadCertificate(cfg.Identity.Cert)
+	if err != nil {
+		return err
+	}
+	ca, err := identity.LoadCertificate(cfg.Identity.CA)
+	if err != nil {
+		return err
+	}
+	var peers []node.StaticPeer
+	for _, p := range cfg.Peers {
+		sp := node.StaticPeer{Addr: netip.MustParseAddrPort(p.Address)}
+		if p.NodeID != "" {
+			if sp.Pin, err = identity.ParseNodeID(p.NodeID); err != nil {
+				return err
+			}
+		}
+		peers = append(peers, sp)
+	}
+	conn, err := transport.ListenUDP(netip.MustParseAddrPort(cfg.Listen))
+	if err != nil {
+		return err
+	}
+	n, err := node.New(node.Options{
+		Identity: id, Cert: cert, CA: ca,
+		RevocationListPath: cfg.Identity.RevocationList,
+		Conn:               conn, Peers: peers,
+		Keepalive:      time.Duration(cfg.Timers.Keepalive),
+		ReloadInterval: time.Duration(cfg.Timers.Reload),
+		Rand:           rand.Reader, Logger: log, Version: version,
+	})
+	if err != nil {
+		conn.Close()
+		return err
+	}
+	var token string
+	if cfg.API.TokenFile != "" {
+		b, err := os.ReadFile(cfg.API.TokenFile)
+		if err != nil {
+			conn.Close()
+			return fmt.Errorf("api.token_file: %w", err)
+		}
+		token = strings.TrimSpace(string(b))
+	}
+	return serve(ctx, n, cfg.API.Listen, token, log)
+}
+
+// serve runs n and, unless apiListen is "off", its API server, until ctx ends.
+func serve(ctx context.Context, n *node.Node, apiListen, token string, log *slog.Logger) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var srv *http.Server
+	var wg sync.WaitGroup
+	if apiListen != "off" {
+		ln, err := net.Listen("tcp", apiListen)
+		if err != nil {
+			return fmt.Errorf("api: %w", err)
+		}
+		srv = &http.Server{
+			Handler:           api.NewHandler(n, api.Options{Token: token, Logger: log}),
+			ReadHeaderTimeout: 5 * time.Second,
+		}
+		log.Info("api listening", "url", "http://"+ln.Addr().String())
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("api server", "err", err)
+				cancel()
+			}
+		}()
+	}
+	err := n.Run(ctx)
+	if srv != nil {
+		sctx, scancel := context.WithTimeout(context.Background(), apiShutdownTimeout)
+		_ = srv.Shutdown(sctx)
+		scancel()
+	}
+	wg.Wait()
+	return err
+}

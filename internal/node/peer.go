@@ -1,0 +1,366 @@
+package node
+
+import (
+	"errors"
+	"net/netip"
+	"time"
+
+	"github.com/x0tta6bl4/x0tta6bl4/internal/handshake"
+	"github.com/x0tta6bl4/x0tta6bl4/internal/identity"
+	"github.com/x0tta6bl4/x0tta6bl4/internal/session"
+)
+
+// peer is the runtime's state for one remote node. All fields are guarded by Node.mu.
+type peer struct {
+	addr   netip.AddrPort
+	static bool
+	pin    identity.NodeID
+	id     identity.NodeID
+	cert   *handshake.PeerCert
+
+	cur  *session.Session // used for sending
+	prev *session.Session // previous session, still accepted for receiving until it expires
+	next *session.Session // responder session waiting for the initiator's first frame
+
+	up            bool
+	lastHandshake time.Time
+	lastRecv      time.Time
+	lastSent      time.Time
+	nextAttempt   time.Time
+
+	// counters of closed sessions; live sessions add their own stats
+	rxBytes, txBytes, rxFrames, txFrames uint64
+}
+
+// payload kinds: the first byte of a non-empty session payload.
+const (
+	kindDatagram  = 0x01
+	kindEchoReq   = 0x02
+	kindEchoReply = 0x03
+)
+
+// receive handles one datagram from the transport.
+func (n *Node) receive(now time.Time, from netip.AddrPort, pkt, out []byte) {
+	if len(pkt) == 0 {
+		return
+	}
+	if pkt[0] == session.TypeData {
+		n.receiveData(now, from, pkt, out)
+		return
+	}
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		return
+	}
+	res, err := n.machine.Receive(now, from, pkt)
+	if err != nil {
+		n.logDrop(now, from, err)
+	}
+	if res.Established != nil {
+		n.established(now, res.Established)
+	}
+	n.mu.Unlock()
+	n.send(res.Send)
+}
+
+func (n *Node) receiveData(now time.Time, from netip.AddrPort, pkt, out []byte) {
+	idx, _, err := session.ParseHeader(pkt)
+	if err != nil {
+		return
+	}
+	n.mu.Lock()
+	ref := n.sessions[idx]
+	n.mu.Unlock()
+	if ref == nil {
+		return
+	}
+	payload, err := ref.s.Open(out, pkt, now)
+	if err != nil {
+		n.log.Debug("dropped frame", "from", from.String(), "err", err)
+		return
+	}
+	p := ref.peer
+	n.mu.Lock()
+	if p.next == ref.s {
+		// The initiator's first frame confirms the responder session.
+		n.rotate(p, p.next)
+		p.next = nil
+	}
+	p.lastRecv = now
+	if p.addr != from {
+		n.log.Info("peer moved", "peer", p.id.Short(), "from", p.addr.String(), "to", from.String())
+		delete(n.byAddr, p.addr)
+		p.addr = from
+		n.byAddr[from] = p
+	}
+	if !p.up {
+		p.up = true
+		n.log.Info("peer up", "peer", p.id.Short(), "name", p.cert.Name, "addr", from.String())
+	}
+	n.mu.Unlock()
+	if len(payload) == 0 {
+		return // keepalive
+	}
+	switch payload[0] {
+	case kindDatagram:
+		if n.opt.OnDatagram != nil {
+			n.opt.OnDatagram(p.id, payload[1:])
+		}
+	case kindEchoReq:
+		reply := append([]byte{kindEchoReply}, payload[1:]...)
+		_ = n.sendTo(p, reply)
+	case kindEchoReply:
+		n.pings.deliver(p.id, payload[1:], now)
+	}
+}
+
+// established installs a session from a completed handshake. Called with n.mu held.
+func (n *Node) established(now time.Time, est *handshake.Established) {
+	p := n.peers[est.Peer.NodeID]
+	if p == nil {
+		p = n.byAddr[est.Addr]
+		if p != nil && !p.id.IsZero() && p.id != est.Peer.NodeID {
+			p = nil // the address now belongs to another node
+		}
+	}
+	if p == nil {
+		if len(n.peers) >= MaxPeers {
+			n.log.Warn("rejected peer: peer table full", "peer", identity.NodeID(est.Peer.NodeID).Short(), "addr", est.Addr.String())
+			return
+		}
+		p = &peer{addr: est.Addr}
+	}
+	if !p.pin.IsZero() && p.pin != est.Peer.NodeID {
+		n.logReject(now, est.Addr, "node ID does not match the configured pin", "peer", identity.NodeID(est.Peer.NodeID).Short(), "pin", p.pin.Short())
+		return
+	}
+	if n.sessions[est.LocalIndex] != nil {
+		// The responder's index is random and collides with a live session of ours about once in
+		// 2^32 / sessions handshakes; refuse it, and the initiator retries with a fresh one.
+		n.log.Debug("refused session: local index in use", "peer", identity.NodeID(est.Peer.NodeID).Short())
+		return
+	}
+	s, err := session.New(session.Params{
+		SendKey: est.SendKey, RecvKey: est.RecvKey,
+		LocalIndex: est.LocalIndex, RemoteIndex: est.RemoteIndex,
+		Initiator: est.Initiator, Created: now,
+	})
+	if err != nil {
+		n.log.Error("creating session", "err", err)
+		return
+	}
+	if p.addr != est.Addr {
+		delete(n.byAddr, p.addr)
+	}
+	p.addr, p.id, p.cert = est.Addr, est.Peer.NodeID, est.Peer
+	n.peers[p.id] = p
+	n.byAddr[p.addr] = p
+	n.sessions[est.LocalIndex] = &sessionRef{peer: p, s: s}
+	p.lastHandshake = now
+	n.log.Debug("handshake complete", "peer", p.id.Short(), "initiator", est.Initiator)
+	if est.Initiator {
+		n.rotate(p, s)
+		p.lastRecv = now
+		if !p.up {
+			p.up = true
+			n.log.Info("peer up", "peer", p.id.Short(), "name", p.cert.Name, "addr", p.addr.String())
+		}
+		// The first frame confirms the session to the responder.
+		n.sealLocked(p, nil)
+		return
+	}
+	if p.next != nil {
+		n.dropSession(p, p.next)
+	}
+	p.next = s
+}
+
+// rotate makes s the current session of p. Called with n.mu held.
+func (n *Node) rotate(p *peer, s *session.Session) {
+	if p.prev != nil {
+		n.dropSession(p, p.prev)
+	}
+	p.prev, p.cur = p.cur, s
+}
+
+// dropSession forgets a session and folds its counters into the peer. Called with n.mu held.
+func (n *Node) dropSession(p *peer, s *session.Session) {
+	st := s.Stats()
+	p.rxBytes += st.BytesOpened
+	p.txBytes += st.BytesSealed
+	p.rxFrames += st.FramesOpened
+	p.txFrames += st.FramesSealed
+	delete(n.sessions, s.LocalIndex())
+	s.Close()
+	switch s {
+	case p.cur:
+		p.cur = nil
+	case p.prev:
+		p.prev = nil
+	case p.next:
+		p.next = nil
+	}
+}
+
+// dropAll forgets every session of p. Called with n.mu held.
+func (n *Node) dropAll(p *peer) {
+	for _, s := range liveSessions(p) {
+		n.dropSession(p, s)
+	}
+}
+
+// tick runs the housekeeping of one TickInterval.
+func (n *Node) tick(now time.Time) {
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		return
+	}
+	out := n.machine.Tick(now)
+	dead := time.Duration(DeadPeerKeepalives)*n.opt.Keepalive + RestartGrace
+	for _, p := range n.allPeers() {
+		for _, s := range liveSessions(p) {
+			if s.Expired(now) {
+				n.dropSession(p, s)
+			}
+		}
+		if p.up && now.Sub(p.lastRecv) > dead {
+			p.up = false
+			n.log.Warn("peer down", "peer", p.id.Short(), "addr", p.addr.String(), "silent", now.Sub(p.lastRecv).Round(time.Millisecond).String())
+			n.dropAll(p)
+			p.nextAttempt = time.Time{}
+		}
+		if p.cur != nil && now.Sub(p.lastSent) >= n.opt.Keepalive {
+			n.sealLocked(p, nil)
+		}
+		if n.wantsHandshake(now, p) && !now.Before(p.nextAttempt) {
+			p.nextAttempt = now.Add(HandshakeRetryInterval)
+			var cert *handshake.PeerCert
+			if p.cert != nil {
+				cert = p.cert
+			}
+			dg, err := n.machine.Initiate(now, p.addr, cert)
+			if err != nil {
+				n.log.Warn("starting handshake", "addr", p.addr.String(), "err", err)
+			}
+			out = append(out, dg...)
+		}
+	}
+	reload := n.opt.RevocationListPath != "" && now.Sub(n.crl.checked) >= n.opt.ReloadInterval
+	n.mu.Unlock()
+	n.send(out)
+	if reload {
+		n.mu.Lock()
+		if err := n.reloadRevocationList(now, false); err != nil {
+			n.log.Error("revocation list not reloaded; keeping the previous one", "path", n.opt.RevocationListPath, "err", err)
+		}
+		n.mu.Unlock()
+	}
+}
+
+// wantsHandshake reports whether the runtime should start a handshake with p. Called with n.mu held.
+func (n *Node) wantsHandshake(now time.Time, p *peer) bool {
+	switch {
+	case p.cur == nil:
+		return p.static || p.cert != nil
+	case p.cur.Initiator():
+		return p.cur.NeedsRekey(now)
+	default:
+		return now.Sub(p.cur.Created()) >= session.RekeyAfterTime+ResponderRekeyMargin
+	}
+}
+
+func (n *Node) allPeers() []*peer {
+	seen := make(map[*peer]bool, len(n.byAddr))
+	out := make([]*peer, 0, len(n.byAddr))
+	for _, p := range n.byAddr {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	for _, p := range n.peers {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// sealLocked encrypts payload on p's current session and sends it. Called with n.mu held; the
+// datagram is written without blocking on the lock's holders.
+func (n *Node) sealLocked(p *peer, payload []byte) error {
+	if p.cur == nil {
+		return ErrNoSession
+	}
+	frame, err := p.cur.Seal(nil, payload)
+	if err != nil {
+		return err
+	}
+	p.lastSent = time.Now()
+	return n.conn.WriteTo(frame, p.addr)
+}
+
+// sendTo encrypts payload to p and sends it.
+func (n *Node) sendTo(p *peer, payload []byte) error {
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		return ErrClosed
+	}
+	s, addr := p.cur, p.addr
+	if s != nil {
+		p.lastSent = time.Now()
+	}
+	n.mu.Unlock()
+	if s == nil {
+		return ErrNoSession
+	}
+	frame, err := s.Seal(nil, payload)
+	if err != nil {
+		return err
+	}
+	return n.conn.WriteTo(frame, addr)
+}
+
+// Send delivers an application datagram to the peer with the given ID.
+func (n *Node) Send(to identity.NodeID, payload []byte) error {
+	n.mu.Lock()
+	p := n.peers[to]
+	n.mu.Unlock()
+	if p == nil {
+		return ErrUnknownPeer
+	}
+	return n.sendTo(p, append([]byte{kindDatagram}, payload...))
+}
+
+func (n *Node) send(dgs []handshake.Datagram) {
+	for _, d := range dgs {
+		if err := n.conn.WriteTo(d.Data, d.To); err != nil && !errors.Is(err, ErrClosed) {
+			n.log.Debug("send failed", "to", d.To.String(), "err", err)
+		}
+	}
+}
+
+// logDrop logs a dropped handshake message: certificate rejections at warning level (rate-limited
+// per address), everything else at debug level. Called with n.mu held.
+func (n *Node) logDrop(now time.Time, from netip.AddrPort, err error) {
+	if errors.Is(err, handshake.ErrCert) {
+		n.logReject(now, from, err.Error())
+		return
+	}
+	n.log.Debug("dropped handshake message", "from", from.String(), "err", err)
+}
+
+func (n *Node) logReject(now time.Time, from netip.AddrPort, reason string, attrs ...any) {
+	if t, ok := n.rejected[from]; ok && now.Sub(t) < RejectLogInterval {
+		return
+	}
+	if len(n.rejected) >= MaxRejectLogEntries {
+		clear(n.rejected)
+	}
+	n.rejected[from] = now
+	n.log.Warn("rejected peer", append([]any{"addr", from.String(), "reason", reason}, attrs...)...)
+}

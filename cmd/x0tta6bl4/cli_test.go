@@ -207,3 +207,34 @@ func TestBenchSession(t *testing.T) {
 		t.Fatalf("bad size: %d %q", code, errs)
 	}
 }
+
+func TestBenchHandshakeAndTiming(t *testing.T) {
+	out := mustCLI(t, "bench", "handshake", "--n", "5")
+	for _, want := range []string{"handshakes/s", "ratio handshake/primitives", "Initiation, certificate hash", "ML-KEM-768 decapsulation"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("bench handshake output lacks %q:\n%s", want, out)
+		}
+	}
+	out = mustCLI(t, "bench", "handshake", "--n", "3", "--json")
+	var rep struct {
+		Ratio float64
+		Wire  []struct{ Bytes int }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Ratio <= 0 || len(rep.Wire) == 0 {
+		t.Fatalf("bench handshake --json: %v %s", err, out)
+	}
+	out = mustCLI(t, "bench", "timing", "--n", "2000", "--json")
+	var tr []timingReport
+	if err := json.Unmarshal([]byte(out), &tr); err != nil || len(tr) != 2 || tr[0].Verdict == "" {
+		t.Fatalf("bench timing --json: %v %s", err, out)
+	}
+	if out := mustCLI(t, "bench", "timing", "--n", "2000"); !strings.Contains(out, "session-frame-auth-failure") {
+		t.Fatalf("bench timing: %s", out)
+	}
+	if code, _, _ := runCLI(context.Background(), "bench", "timing", "--n", "1"); code == 0 {
+		t.Fatal("bench timing with n=1 succeeded")
+	}
+	if code, _, _ := runCLI(context.Background(), "bench", "handshake", "--n", "0"); code == 0 {
+		t.Fatal("bench handshake with n=0 succeeded")
+	}
+}

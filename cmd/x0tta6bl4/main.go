@@ -74,6 +74,6 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Run measured benchmarks and print reports",
 	}
-	bench.AddCommand(newBenchGraphSAGECmd(), newBenchSessionCmd(), newBenchTimingCmd())
+	bench.AddCommand(newBenchHandshakeCmd(), newBenchSessionCmd(), newBenchTimingCmd(), newBenchGraphSAGECmd())
 	return bench
 }

@@ -1,0 +1,126 @@
+package mesh
+
+import (
+	"time"
+
+	"github.com/x0tta6bl4/x0tta6bl4/internal/identity"
+	"github.com/x0tta6bl4/x0tta6bl4/internal/route"
+	"github.com/x0tta6bl4/x0tta6bl4/internal/session"
+)
+
+// Payload kinds: the first byte of every mesh payload. They lie in
+// [KindMin, KindMax], away from the node runtime's own kinds (0x01 to 0x03).
+const (
+	// KindMin is the smallest kind byte reserved for the mesh.
+	KindMin byte = 0x10
+	// KindLink is followed by a link message (link.Hello or link.HelloAck).
+	KindLink byte = 0x10
+	// KindRoute is followed by a route message (route.Message).
+	KindRoute byte = 0x11
+	// KindPacket starts a forwarded packet: the rest of a Header, then an
+	// end-to-end message.
+	KindPacket byte = 0x12
+	// KindMax is the largest kind byte reserved for the mesh.
+	KindMax byte = 0x1f
+)
+
+// Inner kinds: the first byte of the plaintext of an end-to-end session
+// frame. An empty plaintext is a keepalive.
+const (
+	// InnerDatagram is followed by an application datagram.
+	InnerDatagram byte = 0x01
+)
+
+// Sizes, in bytes.
+const (
+	// HeaderSize is the size of a packet Header: kind (1), hop limit (1),
+	// reserved (2), source NodeID (32) and destination NodeID (32).
+	HeaderSize = 4 + 2*identity.NodeIDSize
+
+	// MaxPayloadSize is the largest mesh payload: the largest plaintext of
+	// a hop-by-hop session frame (65503), so that every payload fits one
+	// frame of at most 65535 bytes, the node runtime's MaxPacketSize.
+	MaxPayloadSize = session.MaxPayloadSize
+
+	// MaxInnerSize is the largest end-to-end message a packet carries.
+	MaxInnerSize = MaxPayloadSize - HeaderSize
+
+	// MaxDatagramSize is the largest application datagram Send accepts:
+	// MaxInnerSize less the end-to-end frame overhead and the inner kind
+	// byte (65402).
+	MaxDatagramSize = MaxInnerSize - session.Overhead - 1
+)
+
+// Defaults of Config.
+const (
+	// DefaultHopLimit is the hop limit of the packets a node originates: a
+	// packet crosses at most DefaultHopLimit-1 relays.
+	DefaultHopLimit = 32
+
+	// DefaultMaxQueuedPerDestination is how many datagrams wait for an
+	// end-to-end session to one destination; beyond it the oldest is
+	// dropped.
+	DefaultMaxQueuedPerDestination = 64
+
+	// DefaultMaxQueueDelay is how long a datagram may wait for a session
+	// before it is dropped.
+	DefaultMaxQueueDelay = 15 * time.Second
+
+	// DefaultMaxPeers bounds the end-to-end peers a Core tracks (sessions,
+	// queues and the overlay address map).
+	DefaultMaxPeers = 1024
+
+	// DefaultHandshakeRetryInterval is the least time between two
+	// end-to-end handshakes the Core starts towards one peer; the Machine
+	// retransmits each attempt on its own schedule meanwhile.
+	DefaultHandshakeRetryInterval = 10 * time.Second
+
+	// DefaultResponderRekeyMargin makes the responder of a session start
+	// its own handshake this long after the initiator would have, as in
+	// internal/node.
+	DefaultResponderRekeyMargin = 10 * time.Second
+
+	// DefaultPeerIdleTimeout is how long a peer with no session, no queue
+	// and no handshake under way is kept before it is forgotten.
+	DefaultPeerIdleTimeout = time.Minute
+)
+
+// Bounds of the Core's output queues and tables.
+const (
+	// MaxNeighbours is the largest number of direct neighbours, the
+	// route.Router's limit.
+	MaxNeighbours = route.MaxNeighbours
+
+	// MaxOutbox bounds the payloads waiting in Outbox; a payload that finds
+	// it full is dropped (DropQueueFull).
+	MaxOutbox = 8192
+
+	// MaxDelivered bounds the datagrams waiting in Delivered; a datagram
+	// that finds it full is dropped (DropQueueFull).
+	MaxDelivered = 4096
+
+	// MaxEvents bounds the events waiting in Events; when it is full the
+	// older half is discarded.
+	MaxEvents = 4096
+
+	// MaxHopLimitConfig is the largest Config.HopLimit accepted.
+	MaxHopLimitConfig = 255
+
+	// MaxQueuedLimit is the largest Config.MaxQueuedPerDestination accepted.
+	MaxQueuedLimit = 4096
+
+	// MaxPeersLimit is the largest Config.MaxPeers accepted.
+	MaxPeersLimit = 65536
+)
+
+// Overlay addresses. The end-to-end handshake.Machine speaks to addresses;
+// every node gets one derived from its NodeID.
+const (
+	// OverlayPrefix is the first byte of every overlay address (fd00::/8,
+	// unique local IPv6 addresses); the other 15 bytes are the first 15
+	// bytes of the NodeID.
+	OverlayPrefix = 0xfd
+
+	// OverlayPort is the port of every overlay address.
+	OverlayPort = 1
+)

@@ -1,0 +1,429 @@
+package mesh
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/x0tta6bl4/x0tta6bl4/internal/handshake"
+	"github.com/x0tta6bl4/x0tta6bl4/internal/identity"
+	"github.com/x0tta6bl4/x0tta6bl4/internal/session"
+)
+
+// peer is the end-to-end state of one remote node.
+type peer struct {
+	id   identity.NodeID
+	addr netip.AddrPort
+	cert *handshake.PeerCert // verified at the last handshake; nil before
+
+	cur  *session.Session // used for sending
+	prev *session.Session // still accepted for receiving until it expires
+	next *session.Session // responder session waiting for the initiator's first frame
+
+	queue       []queued
+	nextAttempt time.Time // no handshake is started before it
+	// awaitingRoute is set when a handshake was wanted but there was no
+	// route; the route's installation clears nextAttempt.
+	awaitingRoute bool
+	lastActive    time.Time
+}
+
+// queued is a datagram waiting for a session.
+type queued struct {
+	at      time.Time
+	payload []byte // inner kind and data
+}
+
+// sessionRef maps a receiver index to its session and peer.
+type sessionRef struct {
+	peer *peer
+	s    *session.Session
+}
+
+// live returns p's sessions.
+func (p *peer) live() []*session.Session {
+	var ss []*session.Session
+	for _, s := range []*session.Session{p.cur, p.prev, p.next} {
+		if s != nil {
+			ss = append(ss, s)
+		}
+	}
+	return ss
+}
+
+// usable reports whether p's current session can seal at now.
+func (p *peer) usable(now time.Time) bool {
+	return p.cur != nil && p.cur.Confirmed() && !p.cur.Expired(now)
+}
+
+// idle reports whether p holds nothing worth keeping.
+func (p *peer) idle(now time.Time) bool {
+	return p.cur == nil && p.prev == nil && p.next == nil && len(p.queue) == 0 && !now.Before(p.nextAttempt)
+}
+
+// peer returns the peer id, creating it when create is set and the table
+// has room (an idle peer is evicted if needed). It returns nil otherwise.
+func (c *Core) peer(now time.Time, id identity.NodeID, create bool) *peer {
+	if p := c.peers[id]; p != nil || !create {
+		return p
+	}
+	addr := OverlayAddr(id)
+	if old := c.byAddr[addr]; old != nil {
+		// Another node shares the first 15 bytes of the ID: keep the one
+		// that holds state.
+		if !old.idle(now) {
+			return nil
+		}
+		c.forget(old)
+	}
+	if len(c.peers) >= c.cfg.MaxPeers && !c.evictIdle(now) {
+		return nil
+	}
+	p := &peer{id: id, addr: addr, lastActive: now}
+	c.peers[id] = p
+	c.byAddr[addr] = p
+	return p
+}
+
+// evictIdle forgets the idle peer least recently active and reports whether
+// there was one.
+func (c *Core) evictIdle(now time.Time) bool {
+	var victim *peer
+	for _, p := range c.peers {
+		if p.idle(now) && (victim == nil || p.lastActive.Before(victim.lastActive) ||
+			p.lastActive.Equal(victim.lastActive) && compareID(p.id, victim.id) < 0) {
+			victim = p
+		}
+	}
+	if victim == nil {
+		return false
+	}
+	c.forget(victim)
+	return true
+}
+
+func (c *Core) forget(p *peer) {
+	for _, s := range p.live() {
+		c.dropSession(p, s)
+	}
+	delete(c.peers, p.id)
+	if c.byAddr[p.addr] == p {
+		delete(c.byAddr, p.addr)
+	}
+}
+
+// Send sends the application datagram data to the node dst over an
+// end-to-end session, starting a handshake if there is none. Until the
+// session is up the datagram waits in a queue of MaxQueuedPerDestination,
+// which drops its oldest entry when full. Delivery is not guaranteed, as
+// with UDP. Send keeps no reference to data.
+func (c *Core) Send(now time.Time, dst identity.NodeID, data []byte) error {
+	switch {
+	case dst.IsZero() || dst == c.self:
+		return fmt.Errorf("%w: %s", ErrInvalidDestination, dst.Short())
+	case len(data) > MaxDatagramSize:
+		return fmt.Errorf("%w: %d bytes exceeds %d", ErrTooLarge, len(data), MaxDatagramSize)
+	}
+	p := c.peer(now, dst, true)
+	if p == nil {
+		return c.drop(now, dst, DropQueueFull, fmt.Errorf("%w: %d end-to-end peers", ErrQueueFull, len(c.peers)))
+	}
+	p.lastActive = now
+	payload := make([]byte, 1+len(data))
+	payload[0] = InnerDatagram
+	copy(payload[1:], data)
+	c.maybeHandshake(now, p)
+	if p.usable(now) {
+		return c.seal(now, p, payload)
+	}
+	var err error
+	if len(p.queue) >= c.cfg.MaxQueuedPerDestination {
+		p.queue = slices.Delete(p.queue, 0, 1)
+		err = c.drop(now, dst, DropQueueFull, fmt.Errorf("%w: queue to %s, oldest datagram dropped", ErrQueueFull, dst.Short()))
+	}
+	p.queue = append(p.queue, queued{at: now, payload: payload})
+	return err
+}
+
+// seal encrypts payload on p's current session and sends it.
+func (c *Core) seal(now time.Time, p *peer, payload []byte) error {
+	frame, err := p.cur.Seal(make([]byte, 0, session.Overhead+len(payload)), payload)
+	if err != nil {
+		// Closed or exhausted: the session is useless.
+		c.dropSession(p, p.cur)
+		return c.drop(now, p.id, DropDecrypt, fmt.Errorf("%w: sealing: %w", ErrDecrypt, err))
+	}
+	return c.originate(now, p.id, frame)
+}
+
+// flush sends p's queued datagrams on its current session.
+func (c *Core) flush(now time.Time, p *peer) {
+	q := p.queue
+	p.queue = nil
+	for _, d := range q {
+		_ = c.seal(now, p, d.payload) // drops are counted
+	}
+}
+
+// wantsHandshake reports whether p needs a new session.
+func (c *Core) wantsHandshake(now time.Time, p *peer) bool {
+	switch {
+	case p.cur == nil:
+		return p.next == nil || p.next.Expired(now)
+	case p.cur.Initiator():
+		return p.cur.NeedsRekey(now)
+	default:
+		return now.Sub(p.cur.Created()) >= c.cfg.rekeyAfter()+c.cfg.ResponderRekeyMargin
+	}
+}
+
+// maybeHandshake starts a handshake with p if it needs one, none was
+// started within HandshakeRetryInterval, and a route exists (otherwise the
+// route's installation calls it again).
+func (c *Core) maybeHandshake(now time.Time, p *peer) {
+	if !c.wantsHandshake(now, p) || now.Before(p.nextAttempt) {
+		return
+	}
+	if _, ok := c.router.NextHop(p.id); !ok {
+		// Wait for the route: its installation calls maybeHandshake again.
+		p.nextAttempt, p.awaitingRoute = now.Add(c.cfg.HandshakeRetryInterval), true
+		return
+	}
+	p.awaitingRoute = false
+	dgs, err := c.machine.Initiate(now, p.addr, p.cert)
+	if err != nil {
+		_ = c.drop(now, p.id, DropHandshake, fmt.Errorf("%w: initiating: %w", ErrHandshake, err))
+		return
+	}
+	p.nextAttempt = now.Add(c.cfg.HandshakeRetryInterval)
+	c.sendHandshake(now, dgs, p.id)
+}
+
+// sendHandshake sends the Machine's datagrams to the nodes whose overlay
+// addresses they are for; hint is the node a reply is most likely for.
+func (c *Core) sendHandshake(now time.Time, dgs []handshake.Datagram, hint identity.NodeID) {
+	for _, d := range dgs {
+		dst := hint
+		if hint.IsZero() || d.To != OverlayAddr(hint) {
+			p := c.byAddr[d.To]
+			if p == nil {
+				_ = c.drop(now, identity.NodeID{}, DropNoRoute, fmt.Errorf("%w: no node at overlay address %s", ErrNoRoute, d.To))
+				continue
+			}
+			dst = p.id
+		}
+		_ = c.originate(now, dst, d.Data) // drops are counted
+	}
+}
+
+// receiveLocal handles an end-to-end message from src.
+func (c *Core) receiveLocal(now time.Time, src identity.NodeID, inner []byte) error {
+	if inner[0] == session.TypeData {
+		return c.receiveFrame(now, src, inner)
+	}
+	res, err := c.machine.Receive(now, OverlayAddr(src), inner)
+	c.sendHandshake(now, res.Send, src)
+	if res.Established != nil {
+		c.established(now, res.Established, src)
+	}
+	if err != nil {
+		return c.drop(now, src, DropHandshake, fmt.Errorf("%w: %w", ErrHandshake, err))
+	}
+	return nil
+}
+
+// receiveFrame opens an end-to-end session frame from src.
+func (c *Core) receiveFrame(now time.Time, src identity.NodeID, frame []byte) error {
+	idx, _, err := session.ParseHeader(frame)
+	if err != nil {
+		return c.drop(now, src, DropMalformed, fmt.Errorf("%w: %w", ErrMalformed, err))
+	}
+	ref := c.sessions[idx]
+	if ref == nil {
+		return c.drop(now, src, DropDecrypt, fmt.Errorf("%w: no session with receiver index %#x", ErrDecrypt, idx))
+	}
+	p := ref.peer
+	if p.id != src {
+		return c.drop(now, src, DropDecrypt, fmt.Errorf("%w: session of %s used by %s", ErrDecrypt, p.id.Short(), src.Short()))
+	}
+	pt, err := ref.s.Open(nil, frame, now)
+	if err != nil {
+		return c.drop(now, src, DropDecrypt, fmt.Errorf("%w: %w", ErrDecrypt, err))
+	}
+	p.lastActive = now
+	if p.next == ref.s {
+		// The initiator's first frame confirms the responder session.
+		c.rotate(p, ref.s)
+		c.emit(Event{Kind: EventSessionUp, At: now, Peer: p.id})
+		c.flush(now, p)
+	}
+	if len(pt) == 0 {
+		return nil // keepalive
+	}
+	if pt[0] != InnerDatagram {
+		return c.drop(now, src, DropMalformed, fmt.Errorf("%w: unknown inner kind %#02x", ErrMalformed, pt[0]))
+	}
+	if len(c.delivered) >= MaxDelivered {
+		return c.drop(now, src, DropQueueFull, fmt.Errorf("%w: delivery queue", ErrQueueFull))
+	}
+	c.delivered = append(c.delivered, Datagram{From: src, Data: pt[1:]})
+	c.stats.Delivered++
+	return nil
+}
+
+// established installs the session of a completed handshake with the node
+// whose overlay address est.Addr is; hint is the source of the message
+// that completed it.
+func (c *Core) established(now time.Time, est *handshake.Established, hint identity.NodeID) {
+	defer clear(est.SendKey[:])
+	defer clear(est.RecvKey[:])
+	var want identity.NodeID
+	if p := c.byAddr[est.Addr]; p != nil {
+		want = p.id
+	} else if est.Addr == OverlayAddr(hint) {
+		want = hint
+	}
+	got := identity.NodeID(est.Peer.NodeID)
+	if want.IsZero() || got != want {
+		c.refuse(now, want, DropIdentity, fmt.Errorf("%w: overlay address %s belongs to %s, certificate is for %s", ErrIdentity, est.Addr, want.Short(), got.Short()))
+		return
+	}
+	p := c.peer(now, want, true)
+	if p == nil {
+		c.refuse(now, want, DropQueueFull, fmt.Errorf("%w: %d end-to-end peers", ErrQueueFull, len(c.peers)))
+		return
+	}
+	if c.sessions[est.LocalIndex] != nil {
+		// A random index collided with a live session; the initiator retries.
+		c.refuse(now, want, DropHandshake, fmt.Errorf("%w: local index %#x in use", ErrHandshake, est.LocalIndex))
+		return
+	}
+	s, err := session.New(session.Params{
+		SendKey: est.SendKey, RecvKey: est.RecvKey,
+		LocalIndex: est.LocalIndex, RemoteIndex: est.RemoteIndex,
+		Initiator: est.Initiator, Created: now, Limits: c.cfg.Session,
+	})
+	if err != nil {
+		c.refuse(now, want, DropHandshake, fmt.Errorf("%w: %w", ErrHandshake, err))
+		return
+	}
+	c.sessions[est.LocalIndex] = &sessionRef{peer: p, s: s}
+	p.cert, p.lastActive = est.Peer, now
+	c.stats.SessionsEstablished++
+	if !est.Initiator {
+		if p.next != nil {
+			c.dropSession(p, p.next)
+		}
+		p.next = s
+		return
+	}
+	c.rotate(p, s)
+	c.emit(Event{Kind: EventSessionUp, At: now, Peer: p.id})
+	_ = c.seal(now, p, nil) // the keepalive that confirms the session to the responder
+	c.flush(now, p)
+}
+
+func (c *Core) refuse(now time.Time, peer identity.NodeID, r DropReason, err error) {
+	c.stats.Dropped.add(r)
+	c.emit(Event{Kind: EventSessionRefused, At: now, Peer: peer, Reason: r, Err: err})
+}
+
+// rotate makes s, a session of p, the current one.
+func (c *Core) rotate(p *peer, s *session.Session) {
+	if p.next == s {
+		p.next = nil
+	}
+	if p.prev != nil {
+		c.dropSession(p, p.prev)
+	}
+	p.prev, p.cur = p.cur, s
+}
+
+// dropSession forgets a session of p.
+func (c *Core) dropSession(p *peer, s *session.Session) {
+	delete(c.sessions, s.LocalIndex())
+	s.Close()
+	switch s {
+	case p.cur:
+		p.cur = nil
+	case p.prev:
+		p.prev = nil
+	case p.next:
+		p.next = nil
+	}
+}
+
+// tickPeers expires sessions and queued datagrams, starts rekeys and
+// handshakes for queued datagrams, and forgets idle peers.
+func (c *Core) tickPeers(now time.Time) {
+	ids := make([]identity.NodeID, 0, len(c.peers))
+	for id := range c.peers {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, compareID)
+	for _, id := range ids {
+		p := c.peers[id]
+		for _, s := range p.live() {
+			if s.Expired(now) {
+				c.dropSession(p, s)
+			}
+		}
+		n := 0
+		for _, d := range p.queue {
+			if now.Sub(d.at) >= c.cfg.MaxQueueDelay {
+				_ = c.drop(now, p.id, DropExpired, fmt.Errorf("%w: datagram to %s waited %v", ErrNoRoute, p.id.Short(), now.Sub(d.at)))
+				continue
+			}
+			p.queue[n] = d
+			n++
+		}
+		clear(p.queue[n:])
+		p.queue = p.queue[:n]
+		if len(p.queue) > 0 || p.cur != nil && now.Sub(p.lastActive) < c.cfg.rekeyAfter() {
+			c.maybeHandshake(now, p)
+		}
+		if p.idle(now) && now.Sub(p.lastActive) >= c.cfg.PeerIdleTimeout {
+			c.forget(p)
+		}
+	}
+}
+
+// peerDeadline returns the next time Tick has work for p, or zero.
+func (c *Core) peerDeadline(p *peer) time.Time {
+	var d time.Time
+	early := func(t time.Time) {
+		if d.IsZero() || t.Before(d) {
+			d = t
+		}
+	}
+	for _, s := range p.live() {
+		early(s.Created().Add(c.cfg.rejectAfter()))
+	}
+	if len(p.queue) > 0 {
+		early(p.queue[0].at.Add(c.cfg.MaxQueueDelay))
+		early(p.nextAttempt)
+	}
+	if p.cur != nil {
+		rekey := c.cfg.rekeyAfter()
+		if !p.cur.Initiator() {
+			rekey += c.cfg.ResponderRekeyMargin
+		}
+		// Tick rekeys only a session used recently.
+		if t := later(p.cur.Created().Add(rekey), p.nextAttempt); t.Before(p.lastActive.Add(c.cfg.rekeyAfter())) {
+			early(t)
+		}
+	}
+	if p.cur == nil && p.prev == nil && p.next == nil && len(p.queue) == 0 {
+		early(later(p.lastActive.Add(c.cfg.PeerIdleTimeout), p.nextAttempt))
+	}
+	return d
+}
+
+// later returns the later of a and b.
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}

@@ -159,6 +159,16 @@ func TestNodeCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &peers); err != nil || len(peers) != 1 {
 		t.Fatalf("peers --json: %v %s", err, out)
 	}
+	out = mustCLI(t, "routes", "--api", apiA, "--token-file", token, "--all")
+	if !strings.Contains(out, "DESTINATION") {
+		t.Fatalf("routes:\n%s", out)
+	}
+	waitFor(t, "a route to beta", 10*time.Second, func() bool {
+		return strings.Contains(mustCLI(t, "routes", "--api", apiA, "--token-file", token), "true")
+	})
+	if out = mustCLI(t, "routes", "--api", apiA, "--token-file", token, "--json"); !strings.Contains(out, `"selected": true`) {
+		t.Fatalf("routes --json:\n%s", out)
+	}
 	out = mustCLI(t, "ping", "--api", apiA, "--token-file", token, "--count", "100", "beta")
 	if !strings.Contains(out, "100 sent, 100 received, 0 lost") {
 		t.Fatalf("ping: %s", out)

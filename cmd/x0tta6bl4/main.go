@@ -48,6 +48,7 @@ func newRootCmd() *cobra.Command {
 		newNodeCmd(),
 		newPeersCmd(),
 		newPingCmd(),
+		newRoutesCmd(),
 		newCACmd(),
 		newKeygenCmd(),
 		newBenchCmd(),

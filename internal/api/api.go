@@ -72,6 +72,16 @@ type PeerInfo struct {
 	TxFrames      uint64    `json:"tx_frames"`
 }
 
+// RouteInfo is one entry of the node's routing table.
+type RouteInfo struct {
+	Destination string `json:"destination"`
+	NextHop     string `json:"next_hop"`
+	Metric      int    `json:"metric"`
+	Seqno       int    `json:"seqno"`
+	Feasible    bool   `json:"feasible"`
+	Selected    bool   `json:"selected"`
+}
+
 // PingRequest asks the node to send Count numbered echo datagrams of Size bytes to Peer (a node ID or
 // a unique prefix of one, or a peer name), with at most Window in flight, and to verify the echoes.
 type PingRequest struct {
@@ -102,6 +112,8 @@ type Backend interface {
 	Node() NodeInfo
 	// Peers lists the configured and connected peers.
 	Peers() []PeerInfo
+	// Routes lists the routing table: every route to every destination, the selected ones marked.
+	Routes() []RouteInfo
 	// Ready reports whether the node can carry traffic, with a reason when it cannot.
 	Ready() (bool, string)
 	// Ping runs a validated ping request.
@@ -135,6 +147,7 @@ func NewHandler(b Backend, opt Options) http.Handler {
 		{"GET", "/readyz", http.HandlerFunc(s.readyz)},
 		{"GET", "/api/v1/node", s.auth(s.node)},
 		{"GET", "/api/v1/peers", s.auth(s.peers)},
+		{"GET", "/api/v1/routes", s.auth(s.routes)},
 		{"POST", "/api/v1/ping", s.auth(s.ping)},
 	}
 	mux := http.NewServeMux()
@@ -190,6 +203,14 @@ func (s *server) peers(w http.ResponseWriter, _ *http.Request) {
 		p = []PeerInfo{}
 	}
 	writeJSON(w, http.StatusOK, p)
+}
+
+func (s *server) routes(w http.ResponseWriter, _ *http.Request) {
+	r := s.b.Routes()
+	if r == nil {
+		r = []RouteInfo{}
+	}
+	writeJSON(w, http.StatusOK, r)
 }
 
 func (s *server) ping(w http.ResponseWriter, r *http.Request) {

@@ -25,6 +25,12 @@ func (f *fakeBackend) Peers() []PeerInfo {
 	}
 	return []PeerInfo{{ID: "cd", Name: "beta", State: "up", RxBytes: 10}}
 }
+func (f *fakeBackend) Routes() []RouteInfo {
+	if !f.ready {
+		return nil
+	}
+	return []RouteInfo{{Destination: "cd", NextHop: "cd", Metric: 256, Selected: true, Feasible: true}}
+}
 func (f *fakeBackend) Ready() (bool, string) { return f.ready, "no peer is connected" }
 func (f *fakeBackend) Ping(_ context.Context, req PingRequest) (PingResult, error) {
 	f.got = req
@@ -53,6 +59,8 @@ func TestHandler(t *testing.T) {
 		{name: "node", method: "GET", path: "/api/v1/node", status: 200, want: `"alpha"`},
 		{name: "peers empty is a list", method: "GET", path: "/api/v1/peers", status: 200, want: "[]"},
 		{name: "peers", ready: true, method: "GET", path: "/api/v1/peers", status: 200, want: `"beta"`},
+		{name: "routes empty is a list", method: "GET", path: "/api/v1/routes", status: 200, want: "[]"},
+		{name: "routes", ready: true, method: "GET", path: "/api/v1/routes", status: 200, want: `"next_hop": "cd"`},
 		{name: "unknown path", method: "GET", path: "/api/v1/nothing", status: 404, want: `"error"`},
 		{name: "wrong method", method: "DELETE", path: "/api/v1/peers", status: 405, want: "use GET"},
 		{name: "ping ok", method: "POST", path: "/api/v1/ping", body: `{"peer":"cd","count":3}`, status: 200, want: `"received": 3`},
@@ -160,6 +168,10 @@ func TestClient(t *testing.T) {
 	p, err := c.Peers(ctx)
 	if err != nil || len(p) != 1 || p[0].Name != "beta" {
 		t.Fatalf("Peers = %+v, %v", p, err)
+	}
+	rt, err := c.Routes(ctx)
+	if err != nil || len(rt) != 1 || rt[0].Metric != 256 {
+		t.Fatalf("Routes = %+v, %v", rt, err)
 	}
 	r, err := c.Ping(ctx, PingRequest{Peer: "cd", Count: 5})
 	if err != nil || r.Received != 5 || b.got.Window != DefaultPingWindow {

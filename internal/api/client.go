@@ -35,6 +35,12 @@ func (c *Client) Peers(ctx context.Context) ([]PeerInfo, error) {
 	return p, c.do(ctx, http.MethodGet, "/api/v1/peers", nil, &p)
 }
 
+// Routes fetches /api/v1/routes.
+func (c *Client) Routes(ctx context.Context) ([]RouteInfo, error) {
+	var r []RouteInfo
+	return r, c.do(ctx, http.MethodGet, "/api/v1/routes", nil, &r)
+}
+
 // Ping runs a ping through the node.
 func (c *Client) Ping(ctx context.Context, req PingRequest) (PingResult, error) {
 	var res PingResult

@@ -71,6 +71,19 @@ func (n *Node) Peers() []api.PeerInfo {
 	return out
 }
 
+// Routes lists the mesh routing table for the API.
+func (n *Node) Routes() []api.RouteInfo {
+	n.mu.Lock()
+	rs := n.core.Routes()
+	n.mu.Unlock()
+	out := make([]api.RouteInfo, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, api.RouteInfo{Destination: r.Dst.String(), NextHop: r.NextHop.String(),
+			Metric: int(r.Metric), Seqno: int(r.Seqno), Feasible: r.Feasible, Selected: r.Selected})
+	}
+	return out
+}
+
 // Ready reports whether at least one peer is up, or no peers are configured.
 func (n *Node) Ready() (bool, string) {
 	n.mu.Lock()

@@ -6,8 +6,10 @@ import "time"
 // these decide when the runtime acts on a peer.
 const (
 	// TickInterval is the period of the runtime's housekeeping loop: handshake retransmissions,
-	// keepalives, rekeying, dead-peer detection and revocation-list reloads are all checked this often.
-	TickInterval = 50 * time.Millisecond
+	// keepalives, rekeying, dead-peer detection, revocation-list reloads and the mesh core's timers
+	// (link hellos every 50 ms, dead neighbours after 250 ms) are all checked this often, so it is a
+	// small fraction of the link hello interval.
+	TickInterval = 10 * time.Millisecond
 
 	// DeadPeerKeepalives is how many keepalive intervals may pass without any authenticated frame
 	// from a peer before the peer is declared down and a new handshake is started. Both sides send a

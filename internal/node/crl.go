@@ -44,8 +44,8 @@ func (n *Node) reloadRevocationList(now time.Time, force bool) error {
 		}
 		if _, err := n.verifier.Verify(p.cert.Raw, now); err != nil {
 			n.log.Warn("rejected peer", "peer", p.id.Short(), "addr", p.addr.String(), "reason", err.Error())
+			n.markDown(now, p, "certificate no longer valid")
 			n.dropAll(p)
-			p.up = false
 			p.cert = nil
 			p.nextAttempt = now.Add(HandshakeRetryInterval)
 		}

@@ -10,20 +10,20 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/netip"
 	"sync"
 	"time"
 
 	"github.com/x0tta6bl4/x0tta6bl4/internal/handshake"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/identity"
+	"github.com/x0tta6bl4/x0tta6bl4/internal/mesh"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/session"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/transport"
 )
 
 // Errors returned by the node.
 var (
-	// ErrUnknownPeer reports a destination that is not a known peer.
-	ErrUnknownPeer = errors.New("node: unknown peer")
 	// ErrNoSession reports a peer without an established session.
 	ErrNoSession = errors.New("node: no session with peer")
 	// ErrClosed reports use of a node after Run returned.
@@ -60,8 +60,8 @@ type Options struct {
 	Rand io.Reader
 	// Logger receives structured logs; nil discards them.
 	Logger *slog.Logger
-	// OnDatagram, when set, receives application datagrams from peers. It runs on the receive
-	// goroutine and must not block; payload is only valid during the call.
+	// OnDatagram, when set, receives application datagrams sent to this node through the mesh
+	// (Send on another node). It runs on a node goroutine and must not block.
 	OnDatagram func(from identity.NodeID, payload []byte)
 	// Version is reported by the API.
 	Version string
@@ -78,6 +78,7 @@ type Node struct {
 
 	mu       sync.Mutex
 	machine  *handshake.Machine
+	core     *mesh.Core
 	peers    map[identity.NodeID]*peer
 	byAddr   map[netip.AddrPort]*peer
 	sessions map[uint32]*sessionRef
@@ -148,6 +149,16 @@ func New(opt Options) (*Node, error) {
 		Rand:      opt.Rand,
 	})
 	if err != nil {
+		return nil, fmt.Errorf("node: %w", err)
+	}
+	mcfg := mesh.DefaultConfig()
+	mcfg.Identity, mcfg.Cert, mcfg.Verifier, mcfg.Rand = opt.Identity, opt.Cert, verifier, opt.Rand
+	var seed [32]byte
+	if _, err := io.ReadFull(opt.Rand, seed[:]); err != nil {
+		return nil, fmt.Errorf("node: reading randomness: %w", err)
+	}
+	mcfg.Jitter = rand.New(rand.NewChaCha8(seed))
+	if n.core, err = mesh.New(mcfg, time.Now()); err != nil {
 		return nil, fmt.Errorf("node: %w", err)
 	}
 	for _, sp := range opt.Peers {

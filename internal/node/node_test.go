@@ -18,6 +18,7 @@ import (
 
 	"github.com/x0tta6bl4/x0tta6bl4/internal/api"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/identity"
+	"github.com/x0tta6bl4/x0tta6bl4/internal/mesh"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/transport/memnet"
 )
 
@@ -194,8 +195,8 @@ func TestConnectPingAndSend(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("datagram not delivered")
 	}
-	if err := ra.n.Send(identity.NodeID{1}, nil); !errors.Is(err, ErrUnknownPeer) {
-		t.Fatalf("Send to unknown = %v", err)
+	if err := ra.n.Send(a.id.ID(), []byte("me")); !errors.Is(err, mesh.ErrInvalidDestination) {
+		t.Fatalf("Send to self = %v", err)
 	}
 	info := ra.n.Node()
 	if info.Name != "alpha" || info.ID != a.id.ID().String() || info.Listen != "127.0.0.1:1001" {
@@ -361,5 +362,47 @@ func TestNewValidates(t *testing.T) {
 				t.Fatalf("New = %v, want error containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestMultiHop runs a line alpha - beta - gamma where alpha and gamma are not neighbours: a datagram
+// from alpha reaches gamma through beta over an end-to-end session, and gamma's answer comes back.
+func TestMultiHop(t *testing.T) {
+	h := newHarness(t)
+	a := h.member("alpha", "127.0.0.1:1001", h.ca)
+	b := h.member("beta", "127.0.0.1:1002", h.ca)
+	g := h.member("gamma", "127.0.0.1:1003", h.ca)
+	h.start(b, nil)
+	ra := h.start(a, nil, b)
+	rg := h.start(g, nil, b)
+	eventually(t, "alpha to learn a route to gamma", 20*time.Second, func() bool {
+		for _, r := range ra.n.Routes() {
+			if r.Destination == g.id.ID().String() && r.Selected && r.NextHop == b.id.ID().String() {
+				return true
+			}
+		}
+		return false
+	})
+	if err := ra.n.Send(g.id.ID(), []byte("over two hops")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-g.got:
+		if string(got) != "over two hops" {
+			t.Fatalf("gamma got %q", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("datagram did not reach gamma")
+	}
+	if err := rg.n.Send(a.id.ID(), []byte("and back")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-a.got:
+		if string(got) != "and back" {
+			t.Fatalf("alpha got %q", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("answer did not reach alpha")
 	}
 }

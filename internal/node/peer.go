@@ -2,11 +2,13 @@ package node
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"time"
 
 	"github.com/x0tta6bl4/x0tta6bl4/internal/handshake"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/identity"
+	"github.com/x0tta6bl4/x0tta6bl4/internal/mesh"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/session"
 )
 
@@ -32,9 +34,9 @@ type peer struct {
 	rxBytes, txBytes, rxFrames, txFrames uint64
 }
 
-// payload kinds: the first byte of a non-empty session payload.
+// Payload kinds of the node itself: the first byte of a non-empty session payload. The mesh core's
+// kinds (mesh.IsKind, 0x10..0x1f) carry link, routing and forwarded packets.
 const (
-	kindDatagram  = 0x01
 	kindEchoReq   = 0x02
 	kindEchoReply = 0x03
 )
@@ -94,19 +96,20 @@ func (n *Node) receiveData(now time.Time, from netip.AddrPort, pkt, out []byte) 
 		p.addr = from
 		n.byAddr[from] = p
 	}
-	if !p.up {
-		p.up = true
-		n.log.Info("peer up", "peer", p.id.Short(), "name", p.cert.Name, "addr", from.String())
+	n.markUp(now, p)
+	var delivered []mesh.Datagram
+	if len(payload) > 0 && mesh.IsKind(payload[0]) {
+		if err := n.core.Receive(now, p.id, payload); err != nil {
+			n.log.Debug("mesh payload dropped", "from", p.id.Short(), "err", err)
+		}
+		delivered = n.flushCore(now)
 	}
 	n.mu.Unlock()
+	n.deliver(delivered)
 	if len(payload) == 0 {
 		return // keepalive
 	}
 	switch payload[0] {
-	case kindDatagram:
-		if n.opt.OnDatagram != nil {
-			n.opt.OnDatagram(p.id, payload[1:])
-		}
 	case kindEchoReq:
 		reply := append([]byte{kindEchoReply}, payload[1:]...)
 		_ = n.sendTo(p, reply)
@@ -162,12 +165,9 @@ func (n *Node) established(now time.Time, est *handshake.Established) {
 	if est.Initiator {
 		n.rotate(p, s)
 		p.lastRecv = now
-		if !p.up {
-			p.up = true
-			n.log.Info("peer up", "peer", p.id.Short(), "name", p.cert.Name, "addr", p.addr.String())
-		}
 		// The first frame confirms the session to the responder.
 		n.sealLocked(p, nil)
+		n.markUp(now, p)
 		return
 	}
 	if p.next != nil {
@@ -226,8 +226,7 @@ func (n *Node) tick(now time.Time) {
 			}
 		}
 		if p.up && now.Sub(p.lastRecv) > dead {
-			p.up = false
-			n.log.Warn("peer down", "peer", p.id.Short(), "addr", p.addr.String(), "silent", now.Sub(p.lastRecv).Round(time.Millisecond).String())
+			n.markDown(now, p, "silent for "+now.Sub(p.lastRecv).Round(time.Millisecond).String())
 			n.dropAll(p)
 			p.nextAttempt = time.Time{}
 		}
@@ -247,9 +246,12 @@ func (n *Node) tick(now time.Time) {
 			out = append(out, dg...)
 		}
 	}
+	n.core.Tick(now)
+	delivered := n.flushCore(now)
 	reload := n.opt.RevocationListPath != "" && now.Sub(n.crl.checked) >= n.opt.ReloadInterval
 	n.mu.Unlock()
 	n.send(out)
+	n.deliver(delivered)
 	if reload {
 		n.mu.Lock()
 		if err := n.reloadRevocationList(now, false); err != nil {
@@ -325,15 +327,24 @@ func (n *Node) sendTo(p *peer, payload []byte) error {
 	return n.conn.WriteTo(frame, addr)
 }
 
-// Send delivers an application datagram to the peer with the given ID.
+// Send delivers an application datagram to the node with the given ID, over as many hops as the
+// mesh needs, end-to-end encrypted. It waits in a bounded queue while the end-to-end session is set
+// up.
 func (n *Node) Send(to identity.NodeID, payload []byte) error {
+	now := time.Now()
 	n.mu.Lock()
-	p := n.peers[to]
-	n.mu.Unlock()
-	if p == nil {
-		return ErrUnknownPeer
+	if n.closed {
+		n.mu.Unlock()
+		return ErrClosed
 	}
-	return n.sendTo(p, append([]byte{kindDatagram}, payload...))
+	err := n.core.Send(now, to, payload)
+	delivered := n.flushCore(now)
+	n.mu.Unlock()
+	n.deliver(delivered)
+	if err != nil {
+		return fmt.Errorf("node: %w", err)
+	}
+	return nil
 }
 
 func (n *Node) send(dgs []handshake.Datagram) {

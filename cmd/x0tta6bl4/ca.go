@@ -47,9 +47,17 @@ func newCAInitCmd() *cobra.Command {
 			if err := ca.Save(dir); err != nil {
 				return err
 			}
+			// An empty signed revocation list, so nodes can watch it from the start.
+			crl, err := ca.SignRevocationList(rand.Reader, nil, 1, time.Now())
+			if err != nil {
+				return err
+			}
+			if err := identity.WriteRevocationList(filepath.Join(dir, crlFileName), crl); err != nil {
+				return err
+			}
 			net := identity.NetworkID(ca.Cert)
-			fmt.Fprintf(cmd.OutOrStdout(), "created CA %q in %s\n  certificate: %s\n  private key: %s (keep it offline)\n  network ID:  %s\n",
-				name, dir, filepath.Join(dir, "ca.crt"), filepath.Join(dir, "ca.key"), hex.EncodeToString(net[:]))
+			fmt.Fprintf(cmd.OutOrStdout(), "created CA %q in %s\n  certificate:     %s\n  private key:     %s (keep it offline)\n  revocation list: %s (empty)\n  network ID:      %s\n",
+				name, dir, filepath.Join(dir, "ca.crt"), filepath.Join(dir, "ca.key"), filepath.Join(dir, crlFileName), hex.EncodeToString(net[:]))
 			return nil
 		},
 	}

@@ -95,7 +95,7 @@ func TestDemo(t *testing.T) {
 	if err := runDemo(ctx, &out, &logs, demoOptions{count: 200}); err != nil {
 		t.Fatalf("demo: %v\n%s\n%s", err, out.String(), logs.String())
 	}
-	for _, want := range []string{"connected: alpha <-> beta", "exchanged 200 encrypted datagrams: 200 echoed back, 0 lost", "alpha sees beta"} {
+	for _, want := range []string{"connected: alpha <-> beta <-> gamma", "exchanged 200 encrypted datagrams: 200 echoed back, 0 lost", "alpha sees beta", "multi-hop: 200/200 datagrams from alpha reached gamma"} {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("demo output lacks %q:\n%s", want, out.String())
 		}

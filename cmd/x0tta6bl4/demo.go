@@ -56,7 +56,9 @@ func runDemo(ctx context.Context, out, logw io.Writer, opt demoOptions) error {
 		return err
 	}
 	fmt.Fprintf(out, "created a throw-away network CA (hybrid Ed25519 + ML-DSA-65)\n")
-	names := []string{"alpha", "beta"}
+	// alpha - beta - gamma: alpha and gamma are not neighbours, beta relays between them.
+	names := []string{"alpha", "beta", "gamma"}
+	got := make(chan []byte, 1024)
 	conns := make([]transport.Conn, len(names))
 	nodes := make([]*node.Node, len(names))
 	for i := range names {
@@ -81,11 +83,19 @@ func runDemo(ctx context.Context, out, logw io.Writer, opt demoOptions) error {
 		if err != nil {
 			return err
 		}
-		var peers []node.StaticPeer
-		if i == 0 {
-			peers = []node.StaticPeer{{Addr: conns[1].LocalAddr()}}
+		opts := node.Options{Identity: id, Cert: cert, CA: ca.Cert, Conn: conns[i], Rand: rand.Reader, Logger: log, Version: version}
+		if i != 1 {
+			opts.Peers = []node.StaticPeer{{Addr: conns[1].LocalAddr()}}
 		}
-		nodes[i], err = node.New(node.Options{Identity: id, Cert: cert, CA: ca.Cert, Conn: conns[i], Peers: peers, Rand: rand.Reader, Logger: log, Version: version})
+		if i == 2 {
+			opts.OnDatagram = func(_ identity.NodeID, p []byte) {
+				select {
+				case got <- append([]byte(nil), p...):
+				default:
+				}
+			}
+		}
+		nodes[i], err = node.New(opts)
 		if err != nil {
 			return err
 		}
@@ -107,6 +117,9 @@ func runDemo(ctx context.Context, out, logw io.Writer, opt demoOptions) error {
 		}()
 	}
 	err = demoExchange(ctx, out, nodes, opt)
+	if err == nil && opt.count > 0 {
+		err = demoMultiHop(ctx, out, nodes, got, min(opt.count, 200))
+	}
 	if err == nil && opt.hold {
 		fmt.Fprintf(out, "nodes keep running; API of alpha: http://%s/api/v1/peers (try: x0tta6bl4 peers --api http://%s). Ctrl-C stops.\n", opt.apiListen, opt.apiListen)
 		<-ctx.Done()
@@ -131,7 +144,7 @@ func demoExchange(ctx context.Context, out io.Writer, nodes []*node.Node, opt de
 		case <-tick.C:
 		}
 	}
-	fmt.Fprintf(out, "connected: alpha <-> beta, hybrid X25519+ML-KEM-768 handshake complete in %v\n", time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(out, "connected: alpha <-> beta <-> gamma, hybrid X25519+ML-KEM-768 handshakes complete in %v\n", time.Since(start).Round(time.Millisecond))
 	if opt.count <= 0 {
 		return nil
 	}
@@ -160,4 +173,55 @@ func bothUp(nodes []*node.Node) bool {
 		}
 	}
 	return true
+}
+
+// demoMultiHop sends count numbered datagrams from alpha to gamma, which are not neighbours: they
+// travel end-to-end encrypted through beta. It waits for a route, then keeps at most a window of
+// datagrams unacknowledged by gamma's receipt.
+func demoMultiHop(ctx context.Context, out io.Writer, nodes []*node.Node, got <-chan []byte, count int) error {
+	alpha, gamma := nodes[0], nodes[2]
+	start := time.Now()
+	deadline := time.NewTimer(demoConnectTimeout)
+	defer deadline.Stop()
+	for !hasRoute(alpha, gamma.ID()) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline.C:
+			return fmt.Errorf("demo: alpha learnt no route to gamma within %v", demoConnectTimeout)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	fmt.Fprintf(out, "route: alpha -> gamma via beta after %v\n", time.Since(start).Round(time.Millisecond))
+	const window = 16
+	seen := make(map[string]bool, count)
+	sent := 0
+	for len(seen) < count {
+		for sent < count && sent-len(seen) < window {
+			if err := alpha.Send(gamma.ID(), fmt.Appendf(nil, "datagram %d from alpha", sent)); err != nil {
+				return err
+			}
+			sent++
+		}
+		select {
+		case p := <-got:
+			seen[string(p)] = true
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline.C:
+			return fmt.Errorf("demo: %d of %d datagrams reached gamma", len(seen), count)
+		}
+	}
+	fmt.Fprintf(out, "multi-hop: %d/%d datagrams from alpha reached gamma through beta, end-to-end encrypted (beta holds no key for them) in %v\n",
+		len(seen), count, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func hasRoute(n *node.Node, dst identity.NodeID) bool {
+	for _, r := range n.Routes() {
+		if r.Selected && r.Destination == dst.String() {
+			return true
+		}
+	}
+	return false
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -171,6 +173,17 @@ func TestNodeCommands(t *testing.T) {
 	out = mustCLI(t, "ping", "--api", apiA, "--token-file", token, "--count", "100", "beta")
 	if !strings.Contains(out, "100 sent, 100 received, 0 lost") {
 		t.Fatalf("ping: %s", out)
+	}
+	req, _ := http.NewRequest("GET", apiA+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer s3cret")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `x0tta6bl4_peers{state="up"} 1`) || !strings.Contains(string(body), "go_goroutines") {
+		t.Fatalf("metrics: %d\n%s", resp.StatusCode, body)
 	}
 	code, _, errs = runCLI(ctx, "ping", "--api", apiA, "--token-file", token, "nobody")
 	if code == 0 || !strings.Contains(errs, "no peer") {

@@ -15,6 +15,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
 	"github.com/x0tta6bl4/x0tta6bl4/internal/api"
@@ -119,8 +122,11 @@ func serve(ctx context.Context, n *node.Node, apiListen, token string, log *slog
 		if err != nil {
 			return fmt.Errorf("api: %w", err)
 		}
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(n.Collector(), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError)})
 		srv = &http.Server{
-			Handler:           api.NewHandler(n, api.Options{Token: token, Logger: log}),
+			Handler:           api.NewHandler(n, api.Options{Token: token, Logger: log, Metrics: metrics}),
 			ReadHeaderTimeout: 5 * time.Second,
 		}
 		log.Info("api listening", "url", "http://"+ln.Addr().String())

@@ -126,6 +126,8 @@ type Options struct {
 	Token string
 	// Logger receives one line per failed request; nil discards.
 	Logger *slog.Logger
+	// Metrics, when set, is served at GET /metrics (Prometheus exposition), behind the token.
+	Metrics http.Handler
 }
 
 type server struct {
@@ -149,6 +151,12 @@ func NewHandler(b Backend, opt Options) http.Handler {
 		{"GET", "/api/v1/peers", s.auth(s.peers)},
 		{"GET", "/api/v1/routes", s.auth(s.routes)},
 		{"POST", "/api/v1/ping", s.auth(s.ping)},
+	}
+	if opt.Metrics != nil {
+		routes = append(routes, struct {
+			method, path string
+			h            http.Handler
+		}{"GET", "/metrics", s.auth(opt.Metrics.ServeHTTP)})
 	}
 	mux := http.NewServeMux()
 	allowed := map[string]string{}

@@ -103,6 +103,34 @@ func TestHandler(t *testing.T) {
 	}
 }
 
+func TestMetricsRoute(t *testing.T) {
+	metrics := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("x0tta6bl4_peers 1\n")) })
+	tests := []struct {
+		opt    Options
+		header string
+		status int
+	}{
+		{Options{}, "", 404},
+		{Options{Metrics: metrics}, "", 200},
+		{Options{Metrics: metrics, Token: "t"}, "", 401},
+		{Options{Metrics: metrics, Token: "t"}, "Bearer t", 200},
+	}
+	for _, tt := range tests {
+		req := httptest.NewRequest("GET", "/metrics", nil)
+		if tt.header != "" {
+			req.Header.Set("Authorization", tt.header)
+		}
+		rec := httptest.NewRecorder()
+		NewHandler(&fakeBackend{}, tt.opt).ServeHTTP(rec, req)
+		if rec.Code != tt.status {
+			t.Errorf("%+v: status %d, want %d", tt.opt, rec.Code, tt.status)
+		}
+		if tt.status == 200 && !strings.Contains(rec.Body.String(), "x0tta6bl4_peers") {
+			t.Errorf("body %q", rec.Body)
+		}
+	}
+}
+
 func TestDecodePingRequest(t *testing.T) {
 	tests := []struct {
 		body string

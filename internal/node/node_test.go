@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
 
 	"github.com/x0tta6bl4/x0tta6bl4/internal/api"
@@ -209,8 +210,47 @@ func TestConnectPingAndSend(t *testing.T) {
 	if ok, _ := rb.n.Ready(); !ok {
 		t.Fatal("beta not ready")
 	}
+	checkMetrics(t, ra.n)
 	ra.stop(t)
 	rb.stop(t)
+}
+
+// checkMetrics gathers the node's Prometheus metrics and checks a few values.
+func checkMetrics(t *testing.T, n *Node) {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	if err := reg.Register(n.Collector()); err != nil {
+		t.Fatal(err)
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			key := f.GetName()
+			for _, l := range m.GetLabel() {
+				key += "{" + l.GetName() + "=" + l.GetValue() + "}"
+			}
+			got[key] = m.GetGauge().GetValue() + m.GetCounter().GetValue()
+		}
+	}
+	for key, min := range map[string]float64{
+		"x0tta6bl4_peers{state=up}":                      1,
+		"x0tta6bl4_session_bytes_total{direction=tx}":    1000,
+		"x0tta6bl4_handshakes_total{role=initiator}":     1,
+		"x0tta6bl4_mesh_packets_total{event=originated}": 1,
+		"x0tta6bl4_mesh_sessions_established_total":      1,
+		"x0tta6bl4_mesh_table_entries{table=neighbours}": 1,
+	} {
+		if got[key] < min {
+			t.Errorf("metric %s = %v, want >= %v (have %v)", key, got[key], min, got)
+		}
+	}
+	if _, ok := got["x0tta6bl4_mesh_drops_total{reason=no_route}"]; !ok {
+		t.Error("no mesh drop counter")
+	}
 }
 
 func TestPingErrors(t *testing.T) {

@@ -260,3 +260,24 @@ func TestBenchHandshakeAndTiming(t *testing.T) {
 		t.Fatal("bench handshake with n=0 succeeded")
 	}
 }
+
+func TestBenchReroute(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs three nodes for a few seconds")
+	}
+	out := mustCLI(t, "bench", "reroute", "--trials", "1", "--json")
+	var rep rerouteReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if len(rep.Trials) != 2 || rep.DetectIdleMax <= 0 || rep.DetectBusyMax <= 0 || rep.OutageMax <= 0 {
+		t.Fatalf("report %+v", rep)
+	}
+	// Behaviour, not speed: the mesh must reroute at all and probes must flow again afterwards.
+	if busy := rep.Trials[1]; busy.ProbesSent == 0 || busy.ProbesLost >= busy.ProbesSent {
+		t.Fatalf("busy trial %+v", busy)
+	}
+	if code, _, _ := runCLI(context.Background(), "bench", "reroute", "--trials", "0"); code == 0 {
+		t.Fatal("--trials 0 accepted")
+	}
+}

@@ -75,6 +75,6 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Run measured benchmarks and print reports",
 	}
-	bench.AddCommand(newBenchHandshakeCmd(), newBenchSessionCmd(), newBenchTimingCmd(), newBenchGraphSAGECmd())
+	bench.AddCommand(newBenchHandshakeCmd(), newBenchSessionCmd(), newBenchTimingCmd(), newBenchRerouteCmd(), newBenchGraphSAGECmd())
 	return bench
 }

@@ -17,9 +17,7 @@ type peer struct {
 	addr netip.AddrPort
 	cert *handshake.PeerCert // verified at the last handshake; nil before
 
-	cur  *session.Session // used for sending
-	prev *session.Session // still accepted for receiving until it expires
-	next *session.Session // responder session waiting for the initiator's first frame
+	sessions session.Slots
 
 	queue       []queued
 	nextAttempt time.Time // no handshake is started before it
@@ -42,24 +40,16 @@ type sessionRef struct {
 }
 
 // live returns p's sessions.
-func (p *peer) live() []*session.Session {
-	var ss []*session.Session
-	for _, s := range []*session.Session{p.cur, p.prev, p.next} {
-		if s != nil {
-			ss = append(ss, s)
-		}
-	}
-	return ss
-}
+func (p *peer) live() []*session.Session { return p.sessions.All() }
 
 // usable reports whether p's current session can seal at now.
 func (p *peer) usable(now time.Time) bool {
-	return p.cur != nil && p.cur.Confirmed() && !p.cur.Expired(now)
+	return p.sessions.Current != nil && p.sessions.Current.Confirmed() && !p.sessions.Current.Expired(now)
 }
 
 // idle reports whether p holds nothing worth keeping.
 func (p *peer) idle(now time.Time) bool {
-	return p.cur == nil && p.prev == nil && p.next == nil && len(p.queue) == 0 && !now.Before(p.nextAttempt)
+	return p.sessions == (session.Slots{}) && len(p.queue) == 0 && !now.Before(p.nextAttempt)
 }
 
 // peer returns the peer id, creating it when create is set and the table
@@ -148,10 +138,10 @@ func (c *Core) Send(now time.Time, dst identity.NodeID, data []byte) error {
 
 // seal encrypts payload on p's current session and sends it.
 func (c *Core) seal(now time.Time, p *peer, payload []byte) error {
-	frame, err := p.cur.Seal(make([]byte, 0, session.Overhead+len(payload)), payload)
+	frame, err := p.sessions.Current.Seal(make([]byte, 0, session.Overhead+len(payload)), payload)
 	if err != nil {
 		// Closed or exhausted: the session is useless.
-		c.dropSession(p, p.cur)
+		c.dropSession(p, p.sessions.Current)
 		return c.drop(now, p.id, DropDecrypt, fmt.Errorf("%w: sealing: %w", ErrDecrypt, err))
 	}
 	return c.originate(now, p.id, frame)
@@ -169,12 +159,12 @@ func (c *Core) flush(now time.Time, p *peer) {
 // wantsHandshake reports whether p needs a new session.
 func (c *Core) wantsHandshake(now time.Time, p *peer) bool {
 	switch {
-	case p.cur == nil:
-		return p.next == nil || p.next.Expired(now)
-	case p.cur.Initiator():
-		return p.cur.NeedsRekey(now)
+	case p.sessions.Current == nil:
+		return p.sessions.Next == nil || p.sessions.Next.Expired(now)
+	case p.sessions.Current.Initiator():
+		return p.sessions.Current.NeedsRekey(now)
 	default:
-		return now.Sub(p.cur.Created()) >= c.cfg.rekeyAfter()+c.cfg.ResponderRekeyMargin
+		return now.Sub(p.sessions.Current.Created()) >= c.cfg.rekeyAfter()+c.cfg.ResponderRekeyMargin
 	}
 }
 
@@ -252,7 +242,7 @@ func (c *Core) receiveFrame(now time.Time, src identity.NodeID, frame []byte) er
 		return c.drop(now, src, DropDecrypt, fmt.Errorf("%w: %w", ErrDecrypt, err))
 	}
 	p.lastActive = now
-	if p.next == ref.s {
+	if p.sessions.Next == ref.s {
 		// The initiator's first frame confirms the responder session.
 		c.rotate(p, ref.s)
 		c.emit(Event{Kind: EventSessionUp, At: now, Peer: p.id})
@@ -312,10 +302,10 @@ func (c *Core) established(now time.Time, est *handshake.Established, hint ident
 	p.cert, p.lastActive = est.Peer, now
 	c.stats.SessionsEstablished++
 	if !est.Initiator {
-		if p.next != nil {
-			c.dropSession(p, p.next)
+		if p.sessions.Next != nil {
+			c.dropSession(p, p.sessions.Next)
 		}
-		p.next = s
+		p.sessions.Next = s
 		return
 	}
 	c.rotate(p, s)
@@ -331,27 +321,16 @@ func (c *Core) refuse(now time.Time, peer identity.NodeID, r DropReason, err err
 
 // rotate makes s, a session of p, the current one.
 func (c *Core) rotate(p *peer, s *session.Session) {
-	if p.next == s {
-		p.next = nil
+	if old := p.sessions.Rotate(s); old != nil {
+		c.dropSession(p, old)
 	}
-	if p.prev != nil {
-		c.dropSession(p, p.prev)
-	}
-	p.prev, p.cur = p.cur, s
 }
 
 // dropSession forgets a session of p.
 func (c *Core) dropSession(p *peer, s *session.Session) {
 	delete(c.sessions, s.LocalIndex())
 	s.Close()
-	switch s {
-	case p.cur:
-		p.cur = nil
-	case p.prev:
-		p.prev = nil
-	case p.next:
-		p.next = nil
-	}
+	p.sessions.Remove(s)
 }
 
 // tickPeers expires sessions and queued datagrams, starts rekeys and
@@ -380,7 +359,7 @@ func (c *Core) tickPeers(now time.Time) {
 		}
 		clear(p.queue[n:])
 		p.queue = p.queue[:n]
-		if len(p.queue) > 0 || p.cur != nil && now.Sub(p.lastActive) < c.cfg.rekeyAfter() {
+		if len(p.queue) > 0 || p.sessions.Current != nil && now.Sub(p.lastActive) < c.cfg.rekeyAfter() {
 			c.maybeHandshake(now, p)
 		}
 		if p.idle(now) && now.Sub(p.lastActive) >= c.cfg.PeerIdleTimeout {
@@ -404,17 +383,17 @@ func (c *Core) peerDeadline(p *peer) time.Time {
 		early(p.queue[0].at.Add(c.cfg.MaxQueueDelay))
 		early(p.nextAttempt)
 	}
-	if p.cur != nil {
+	if p.sessions.Current != nil {
 		rekey := c.cfg.rekeyAfter()
-		if !p.cur.Initiator() {
+		if !p.sessions.Current.Initiator() {
 			rekey += c.cfg.ResponderRekeyMargin
 		}
 		// Tick rekeys only a session used recently.
-		if t := later(p.cur.Created().Add(rekey), p.nextAttempt); t.Before(p.lastActive.Add(c.cfg.rekeyAfter())) {
+		if t := later(p.sessions.Current.Created().Add(rekey), p.nextAttempt); t.Before(p.lastActive.Add(c.cfg.rekeyAfter())) {
 			early(t)
 		}
 	}
-	if p.cur == nil && p.prev == nil && p.next == nil && len(p.queue) == 0 {
+	if p.sessions == (session.Slots{}) && len(p.queue) == 0 {
 		early(later(p.lastActive.Add(c.cfg.PeerIdleTimeout), p.nextAttempt))
 	}
 	return d

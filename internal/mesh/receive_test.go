@@ -97,7 +97,7 @@ func TestReceiveMalformed(t *testing.T) {
 	if ref := c.core.sessions[frameIndex(t, frame)]; ref == nil || ref.peer.id != a.id {
 		t.Fatal("no session at the destination")
 	}
-	odd, err := a.core.peers[c.id].cur.Seal(nil, []byte{0x7e, 1})
+	odd, err := a.core.peers[c.id].sessions.Current.Seal(nil, []byte{0x7e, 1})
 	if err != nil {
 		t.Fatal(err)
 	}

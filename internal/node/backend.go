@@ -8,7 +8,6 @@ import (
 
 	"github.com/x0tta6bl4/x0tta6bl4/internal/api"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/identity"
-	"github.com/x0tta6bl4/x0tta6bl4/internal/session"
 )
 
 // Node implements api.Backend.
@@ -50,10 +49,10 @@ func (n *Node) Peers() []api.PeerInfo {
 		} else if !p.lastHandshake.IsZero() {
 			info.State = "down"
 		}
-		if p.cur != nil {
-			info.SessionAge = now.Sub(p.cur.Created()).Seconds()
+		if p.sessions.Current != nil {
+			info.SessionAge = now.Sub(p.sessions.Current.Created()).Seconds()
 		}
-		for _, s := range liveSessions(p) {
+		for _, s := range p.sessions.All() {
 			st := s.Stats()
 			info.RxBytes += st.BytesOpened
 			info.TxBytes += st.BytesSealed
@@ -97,15 +96,4 @@ func (n *Node) Ready() (bool, string) {
 		}
 	}
 	return false, "no peer is connected"
-}
-
-// liveSessions returns p's sessions that are not closed. Called with n.mu held.
-func liveSessions(p *peer) []*session.Session {
-	var out []*session.Session
-	for _, s := range []*session.Session{p.prev, p.next, p.cur} {
-		if s != nil {
-			out = append(out, s)
-		}
-	}
-	return out
 }

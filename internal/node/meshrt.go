@@ -35,7 +35,7 @@ func (n *Node) markDown(now time.Time, p *peer, why string) {
 func (n *Node) flushCore(now time.Time) []mesh.Datagram {
 	for _, o := range n.core.Outbox() {
 		p := n.peers[o.To]
-		if p == nil || p.cur == nil {
+		if p == nil || p.sessions.Current == nil {
 			continue // the core learns of the loss through NeighbourDown or its link timers
 		}
 		if err := n.sealLocked(p, o.Payload); err != nil {

@@ -20,9 +20,7 @@ type peer struct {
 	id     identity.NodeID
 	cert   *handshake.PeerCert
 
-	cur  *session.Session // used for sending
-	prev *session.Session // previous session, still accepted for receiving until it expires
-	next *session.Session // responder session waiting for the initiator's first frame
+	sessions session.Slots
 
 	up            bool
 	lastHandshake time.Time
@@ -84,10 +82,9 @@ func (n *Node) receiveData(now time.Time, from netip.AddrPort, pkt, out []byte) 
 	}
 	p := ref.peer
 	n.mu.Lock()
-	if p.next == ref.s {
+	if p.sessions.Next == ref.s {
 		// The initiator's first frame confirms the responder session.
-		n.rotate(p, p.next)
-		p.next = nil
+		n.rotate(p, ref.s)
 	}
 	p.lastRecv = now
 	if p.addr != from {
@@ -170,18 +167,17 @@ func (n *Node) established(now time.Time, est *handshake.Established) {
 		n.markUp(now, p)
 		return
 	}
-	if p.next != nil {
-		n.dropSession(p, p.next)
+	if p.sessions.Next != nil {
+		n.dropSession(p, p.sessions.Next)
 	}
-	p.next = s
+	p.sessions.Next = s
 }
 
 // rotate makes s the current session of p. Called with n.mu held.
 func (n *Node) rotate(p *peer, s *session.Session) {
-	if p.prev != nil {
-		n.dropSession(p, p.prev)
+	if old := p.sessions.Rotate(s); old != nil {
+		n.dropSession(p, old)
 	}
-	p.prev, p.cur = p.cur, s
 }
 
 // dropSession forgets a session and folds its counters into the peer. Called with n.mu held.
@@ -193,19 +189,12 @@ func (n *Node) dropSession(p *peer, s *session.Session) {
 	p.txFrames += st.FramesSealed
 	delete(n.sessions, s.LocalIndex())
 	s.Close()
-	switch s {
-	case p.cur:
-		p.cur = nil
-	case p.prev:
-		p.prev = nil
-	case p.next:
-		p.next = nil
-	}
+	p.sessions.Remove(s)
 }
 
 // dropAll forgets every session of p. Called with n.mu held.
 func (n *Node) dropAll(p *peer) {
-	for _, s := range liveSessions(p) {
+	for _, s := range p.sessions.All() {
 		n.dropSession(p, s)
 	}
 }
@@ -220,7 +209,7 @@ func (n *Node) tick(now time.Time) {
 	out := n.machine.Tick(now)
 	dead := time.Duration(DeadPeerKeepalives)*n.opt.Keepalive + RestartGrace
 	for _, p := range n.allPeers() {
-		for _, s := range liveSessions(p) {
+		for _, s := range p.sessions.All() {
 			if s.Expired(now) {
 				n.dropSession(p, s)
 			}
@@ -230,7 +219,7 @@ func (n *Node) tick(now time.Time) {
 			n.dropAll(p)
 			p.nextAttempt = time.Time{}
 		}
-		if p.cur != nil && now.Sub(p.lastSent) >= n.opt.Keepalive {
+		if p.sessions.Current != nil && now.Sub(p.lastSent) >= n.opt.Keepalive {
 			n.sealLocked(p, nil)
 		}
 		if n.wantsHandshake(now, p) && !now.Before(p.nextAttempt) {
@@ -264,12 +253,12 @@ func (n *Node) tick(now time.Time) {
 // wantsHandshake reports whether the runtime should start a handshake with p. Called with n.mu held.
 func (n *Node) wantsHandshake(now time.Time, p *peer) bool {
 	switch {
-	case p.cur == nil:
+	case p.sessions.Current == nil:
 		return p.static || p.cert != nil
-	case p.cur.Initiator():
-		return p.cur.NeedsRekey(now)
+	case p.sessions.Current.Initiator():
+		return p.sessions.Current.NeedsRekey(now)
 	default:
-		return now.Sub(p.cur.Created()) >= session.RekeyAfterTime+ResponderRekeyMargin
+		return now.Sub(p.sessions.Current.Created()) >= session.RekeyAfterTime+ResponderRekeyMargin
 	}
 }
 
@@ -294,10 +283,10 @@ func (n *Node) allPeers() []*peer {
 // sealLocked encrypts payload on p's current session and sends it. Called with n.mu held; the
 // datagram is written without blocking on the lock's holders.
 func (n *Node) sealLocked(p *peer, payload []byte) error {
-	if p.cur == nil {
+	if p.sessions.Current == nil {
 		return ErrNoSession
 	}
-	frame, err := p.cur.Seal(nil, payload)
+	frame, err := p.sessions.Current.Seal(nil, payload)
 	if err != nil {
 		return err
 	}
@@ -312,7 +301,7 @@ func (n *Node) sendTo(p *peer, payload []byte) error {
 		n.mu.Unlock()
 		return ErrClosed
 	}
-	s, addr := p.cur, p.addr
+	s, addr := p.sessions.Current, p.addr
 	if s != nil {
 		p.lastSent = time.Now()
 	}

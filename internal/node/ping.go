@@ -190,7 +190,7 @@ func (n *Node) findPeer(key string) (*peer, error) {
 	if found == nil {
 		return nil, fmt.Errorf("%w: no peer %q", api.ErrNotFound, key)
 	}
-	if found.cur == nil {
+	if found.sessions.Current == nil {
 		return nil, fmt.Errorf("%w: peer %q has no session", api.ErrUnavailable, key)
 	}
 	return found, nil

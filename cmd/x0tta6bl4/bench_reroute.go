@@ -157,7 +157,7 @@ func startTriangle(ctx context.Context, onC func(identity.NodeID, []byte)) (*tri
 			var cert *identity.Certificate
 			cert, err = ca.Sign(rand.Reader, id.PublicIdentity(), name, nil, now.Add(-time.Minute), now.Add(time.Hour))
 			if err == nil {
-				opt := node.Options{Identity: id, Cert: cert, CA: ca.Cert, Conn: tr.faults[i], Rand: rand.Reader}
+				opt := node.Options{Identity: id, Cert: cert, CA: ca.Cert, Conn: tr.faults[i], Rand: rand.Reader, MinPeers: -1}
 				for _, p := range peers[i] {
 					opt.Peers = append(opt.Peers, node.StaticPeer{Addr: conns[p].LocalAddr()})
 				}

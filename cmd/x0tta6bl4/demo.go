@@ -83,7 +83,8 @@ func runDemo(ctx context.Context, out, logw io.Writer, opt demoOptions) error {
 		if err != nil {
 			return err
 		}
-		opts := node.Options{Identity: id, Cert: cert, CA: ca.Cert, Conn: conns[i], Rand: rand.Reader, Logger: log, Version: version}
+		// MinPeers -1: no dialling of spare peers, so the line stays a line and beta relays.
+		opts := node.Options{Identity: id, Cert: cert, CA: ca.Cert, Conn: conns[i], Rand: rand.Reader, Logger: log, Version: version, MinPeers: -1}
 		if i != 1 {
 			opts.Peers = []node.StaticPeer{{Addr: conns[1].LocalAddr()}}
 		}

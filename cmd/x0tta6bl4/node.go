@@ -90,7 +90,7 @@ func runNode(ctx context.Context, cfg *config.Config, logw io.Writer) error {
 	n, err := node.New(node.Options{
 		Identity: id, Cert: cert, CA: ca,
 		RevocationListPath: cfg.Identity.RevocationList,
-		Conn:               conn, Peers: peers,
+		Conn:               conn, Peers: peers, MinPeers: cfg.MinPeers,
 		Keepalive:      time.Duration(cfg.Timers.Keepalive),
 		ReloadInterval: time.Duration(cfg.Timers.Reload),
 		Rand:           rand.Reader, Logger: log, Version: version,

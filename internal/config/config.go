@@ -57,6 +57,9 @@ type Config struct {
 	Identity Identity `yaml:"identity"`
 	// Peers are the static peers the node connects to.
 	Peers []Peer `yaml:"peers"`
+	// MinPeers is the number of connected peers below which the node dials spare peers that its
+	// peers told it about; 0 takes the node's default (2), -1 never dials spares.
+	MinPeers int `yaml:"min_peers"`
 	// API configures the local HTTP endpoint.
 	API API `yaml:"api"`
 	// Log configures structured logging.
@@ -222,6 +225,9 @@ func (c *Config) Validate() error {
 		if v == "" {
 			add(field, "required: path to the file")
 		}
+	}
+	if c.MinPeers < -1 || c.MinPeers > MaxPeers {
+		add("min_peers", "%d is outside -1..%d", c.MinPeers, MaxPeers)
 	}
 	if len(c.Peers) > MaxPeers {
 		add("peers", "%d peers, at most %d allowed", len(c.Peers), MaxPeers)

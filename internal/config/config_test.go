@@ -65,6 +65,7 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		{"log format", base + "log: {format: xml}\n", "log.format", "not text or json"},
 		{"keepalive", base + "timers: {keepalive: 1ms}\n", "timers.keepalive", "below the minimum"},
 		{"reload", base + "timers: {reload: 1ns}\n", "timers.reload", "below the minimum"},
+		{"min peers", base + "min_peers: -2\n", "min_peers", "outside -1"},
 		{"long name", base + "name: " + strings.Repeat("n", 65) + "\n", "name", "longer than 64"},
 	}
 	for _, tt := range tests {

@@ -28,6 +28,10 @@ const (
 	// initiator would have, so both sides do not rekey at the same moment.
 	ResponderRekeyMargin = 10 * time.Second
 
+	// PeerExchangeInterval is how often a node tells its peers about its other peers (and it does
+	// so whenever a peer comes up).
+	PeerExchangeInterval = 30 * time.Second
+
 	// RejectLogInterval limits "rejected peer" warnings to one per source address per interval.
 	RejectLogInterval = 10 * time.Second
 )
@@ -40,4 +44,10 @@ const (
 	MaxPeers = 4096
 	// MaxRejectLogEntries bounds the table that rate-limits rejection warnings.
 	MaxRejectLogEntries = 1024
+	// MaxExchangePeers bounds the entries of one peer exchange message.
+	MaxExchangePeers = 8
+	// MaxSparePeers bounds the spare peers learnt from peer exchange.
+	MaxSparePeers = 64
+	// DefaultMinPeers is the number of up peers below which a node dials spare peers (Options.MinPeers).
+	DefaultMinPeers = 2
 )

@@ -17,6 +17,9 @@ func (n *Node) markUp(now time.Time, p *peer) {
 	if err := n.core.NeighbourUp(now, p.id); err != nil {
 		n.log.Warn("mesh refused neighbour", "peer", p.id.Short(), "err", err)
 	}
+	delete(n.spares, p.id)
+	n.pexSent = time.Time{} // tell everyone at the next tick
+
 }
 
 // markDown records that p has no usable session any more and tells the mesh core. Called with

@@ -52,6 +52,9 @@ type Options struct {
 	Conn transport.Conn
 	// Peers are the static peers.
 	Peers []StaticPeer
+	// MinPeers is the number of up peers below which the node dials spare peers learnt from peer
+	// exchange; 0 means DefaultMinPeers, a negative value never dials spares.
+	MinPeers int
 	// Keepalive is the keepalive interval on idle sessions.
 	Keepalive time.Duration
 	// ReloadInterval is how often the revocation list file is checked.
@@ -83,6 +86,8 @@ type Node struct {
 	byAddr   map[netip.AddrPort]*peer
 	sessions map[uint32]*sessionRef
 	rejected map[netip.AddrPort]time.Time
+	spares   map[identity.NodeID]netip.AddrPort // learnt from peer exchange
+	pexSent  time.Time
 	crl      fileStamp
 	closed   bool
 
@@ -103,6 +108,9 @@ func New(opt Options) (*Node, error) {
 		return nil, errors.New("node: a transport is required")
 	case opt.Rand == nil:
 		return nil, errors.New("node: a randomness source is required")
+	}
+	if opt.MinPeers == 0 {
+		opt.MinPeers = DefaultMinPeers
 	}
 	if opt.Keepalive <= 0 {
 		opt.Keepalive = session.KeepaliveTimeout
@@ -134,6 +142,7 @@ func New(opt Options) (*Node, error) {
 		byAddr:   make(map[netip.AddrPort]*peer),
 		sessions: make(map[uint32]*sessionRef),
 		rejected: make(map[netip.AddrPort]time.Time),
+		spares:   make(map[identity.NodeID]netip.AddrPort),
 	}
 	if opt.RevocationListPath != "" {
 		if err := n.reloadRevocationList(time.Now(), true); err != nil {

@@ -412,9 +412,10 @@ func TestMultiHop(t *testing.T) {
 	a := h.member("alpha", "127.0.0.1:1001", h.ca)
 	b := h.member("beta", "127.0.0.1:1002", h.ca)
 	g := h.member("gamma", "127.0.0.1:1003", h.ca)
+	noSpares := func(o *Options) { o.MinPeers = -1 } // keep the line a line
 	h.start(b, nil)
-	ra := h.start(a, nil, b)
-	rg := h.start(g, nil, b)
+	ra := h.start(a, noSpares, b)
+	rg := h.start(g, noSpares, b)
 	eventually(t, "alpha to learn a route to gamma", 20*time.Second, func() bool {
 		for _, r := range ra.n.Routes() {
 			if r.Destination == g.id.ID().String() && r.Selected && r.NextHop == b.id.ID().String() {

@@ -15,7 +15,7 @@ import (
 // peer is the runtime's state for one remote node. All fields are guarded by Node.mu.
 type peer struct {
 	addr   netip.AddrPort
-	static bool
+	static bool // dialled by this node: configured, or a spare learnt from peer exchange
 	pin    identity.NodeID
 	id     identity.NodeID
 	cert   *handshake.PeerCert
@@ -112,6 +112,10 @@ func (n *Node) receiveData(now time.Time, from netip.AddrPort, pkt, out []byte) 
 		_ = n.sendTo(p, reply)
 	case kindEchoReply:
 		n.pings.deliver(p.id, payload[1:], now)
+	case kindPeerExchange:
+		n.mu.Lock()
+		n.receivePeerExchange(p, payload)
+		n.mu.Unlock()
 	}
 }
 
@@ -235,6 +239,10 @@ func (n *Node) tick(now time.Time) {
 			out = append(out, dg...)
 		}
 	}
+	if now.Sub(n.pexSent) >= PeerExchangeInterval {
+		n.sendPeerExchange(now)
+	}
+	n.dialSpares()
 	n.core.Tick(now)
 	delivered := n.flushCore(now)
 	reload := n.opt.RevocationListPath != "" && now.Sub(n.crl.checked) >= n.opt.ReloadInterval

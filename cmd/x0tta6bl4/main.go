@@ -49,6 +49,7 @@ func newRootCmd() *cobra.Command {
 		newPeersCmd(),
 		newPingCmd(),
 		newRoutesCmd(),
+		newSimCmd(),
 		newCACmd(),
 		newKeygenCmd(),
 		newBenchCmd(),

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/x0tta6bl4/x0tta6bl4/internal/pqc"
@@ -263,6 +264,8 @@ func (m *Machine) Tick(now time.Time) []Datagram {
 			due = append(due, p)
 		}
 	}
+	// Retransmit in remote-address order, not map order, so that a simulation is reproducible.
+	slices.SortFunc(due, func(a, b *pending) int { return a.addr.Compare(b.addr) })
 	var out []Datagram
 	for _, p := range due {
 		if p.kind == kindInitiation && p.hs != nil && !p.hs.fullCert {

@@ -55,7 +55,9 @@ const (
 const (
 	// DefaultHopLimit is the hop limit of the packets a node originates: a
 	// packet crosses at most DefaultHopLimit-1 relays.
-	DefaultHopLimit = 32
+	// Babel's feasibility condition already prevents loops, so the hop limit is only a backstop; it
+	// is large enough for long chains such as a 100-node line (99 hops).
+	DefaultHopLimit = 128
 
 	// DefaultMaxQueuedPerDestination is how many datagrams wait for an
 	// end-to-end session to one destination; beyond it the oldest is

@@ -340,7 +340,11 @@ func (c *Core) Tick(now time.Time) {
 		c.push(now, o.To, KindLink, o.Msg)
 	}
 	c.linkEvents(now)
-	c.router.Tick(now)
+	// The router's Tick scans its whole table, so run it only when one of its timers is due
+	// (its NextDeadline is never late; zero means it has not started).
+	if d := c.router.NextDeadline(); d.IsZero() || !now.Before(d) {
+		c.router.Tick(now)
+	}
 	c.flushRouter(now)
 	c.sendHandshake(now, c.machine.Tick(now), identity.NodeID{})
 	c.tickPeers(now)

@@ -135,33 +135,46 @@ type server struct {
 	opt Options
 }
 
+// route is one entry of the router: a method and exact path, and whether the handler is public
+// (served without the bearer token).
+type route struct {
+	method, path string
+	public       bool
+	h            http.HandlerFunc
+}
+
+// routeTable lists every route the handler serves with s.opt; the OpenAPI document is checked
+// against it.
+func (s *server) routeTable() []route {
+	routes := []route{
+		{"GET", "/healthz", true, s.healthz},
+		{"GET", "/readyz", true, s.readyz},
+		{"GET", "/api/v1/node", false, s.node},
+		{"GET", "/api/v1/peers", false, s.peers},
+		{"GET", "/api/v1/routes", false, s.routes},
+		{"POST", "/api/v1/ping", false, s.ping},
+		{"GET", "/api/v1/openapi.json", false, serveOpenAPI},
+	}
+	if s.opt.Metrics != nil {
+		routes = append(routes, route{"GET", "/metrics", false, s.opt.Metrics.ServeHTTP})
+	}
+	return routes
+}
+
 // NewHandler returns the HTTP handler of the API.
 func NewHandler(b Backend, opt Options) http.Handler {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &server{b: b, opt: opt}
-	routes := []struct {
-		method, path string
-		h            http.Handler
-	}{
-		{"GET", "/healthz", http.HandlerFunc(s.healthz)},
-		{"GET", "/readyz", http.HandlerFunc(s.readyz)},
-		{"GET", "/api/v1/node", s.auth(s.node)},
-		{"GET", "/api/v1/peers", s.auth(s.peers)},
-		{"GET", "/api/v1/routes", s.auth(s.routes)},
-		{"POST", "/api/v1/ping", s.auth(s.ping)},
-	}
-	if opt.Metrics != nil {
-		routes = append(routes, struct {
-			method, path string
-			h            http.Handler
-		}{"GET", "/metrics", s.auth(opt.Metrics.ServeHTTP)})
-	}
 	mux := http.NewServeMux()
 	allowed := map[string]string{}
-	for _, r := range routes {
-		mux.Handle(r.method+" "+r.path, r.h)
+	for _, r := range s.routeTable() {
+		var h http.Handler = r.h
+		if !r.public {
+			h = s.auth(r.h)
+		}
+		mux.Handle(r.method+" "+r.path, h)
 		allowed[r.path] = r.method
 	}
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

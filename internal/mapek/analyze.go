@@ -1,0 +1,269 @@
+package mapek
+
+import (
+	"bytes"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/x0tta6bl4/x0tta6bl4/internal/identity"
+)
+
+// LinkFeatures are the per-neighbour features handed to a Scorer.
+type LinkFeatures struct {
+	// Peer is the neighbour.
+	Peer identity.NodeID
+	// Up is the link's current state.
+	Up bool
+	// Loss and RTT are the smoothed values; BaselineLoss and BaselineRTT
+	// the neighbour's baseline (zero before MinBaselineSamples).
+	Loss, BaselineLoss float64
+	RTT, BaselineRTT   time.Duration
+	// RelayRatio is Confirmed/Relayed over the window (1 without traffic).
+	RelayRatio float64
+	// Transitions counts up/down transitions in the window.
+	Transitions int
+}
+
+// Scorer is the hook for a learnt anomaly score (the GraphSAGE model). Score
+// returns the probability in [0, 1] that a link is anomalous, or ok false
+// when it has no opinion, in which case the rules decide. A Scorer must be
+// deterministic for Step to be.
+type Scorer interface {
+	Score(f LinkFeatures) (p float64, ok bool)
+}
+
+// severity maps how far v is past threshold t (v >= t) to (0, 1].
+func severity(v, t float64) float64 {
+	if t <= 0 || v >= 2*t {
+		return 1
+	}
+	return math.Max(0.5*v/t, 0.01)
+}
+
+// analyze runs the rules over the windows and returns the symptoms sorted by
+// kind and subject.
+func (l *Loop) analyze(now time.Time) []Symptom {
+	c := &l.cfg
+	var out []Symptom
+	add := func(s Symptom) {
+		if s.Since.IsZero() || s.Since.After(now) {
+			s.Since = now
+		}
+		if s.Decider == 0 {
+			s.Decider = DecidedByRules
+		}
+		out = append(out, s)
+	}
+
+	// Handshake successes per neighbour in the window, for the
+	// transport-blocked rule.
+	succeeded := 0
+	for _, st := range l.mon.links {
+		if handshakeSuccesses(st) > 0 {
+			succeeded++
+		}
+	}
+
+	ids := make([]identity.NodeID, 0, len(l.mon.links))
+	for id := range l.mon.links {
+		ids = append(ids, id)
+	}
+	sortIDs(ids) // the Scorer sees the links in a fixed order
+	for _, id := range ids {
+		st := l.mon.links[id]
+		if !st.lastSeen.Equal(now) {
+			continue
+		}
+		last := st.win.last()
+		transitions := 0
+		var firstFlip time.Time
+		for i := 1; i < st.win.n; i++ {
+			if st.win.at(i).up != st.win.at(i-1).up {
+				if transitions == 0 {
+					firstFlip = st.win.at(i - 1).at
+				}
+				transitions++
+			}
+		}
+		flapping := transitions >= c.FlapTransitions
+		if flapping {
+			add(Symptom{Kind: SymptomFlappingLink, Subject: id, Metric: float64(transitions),
+				Severity: severity(float64(transitions), float64(c.FlapTransitions)), Since: firstFlip,
+				Evidence: map[string]float64{"transitions": float64(transitions), "threshold": float64(c.FlapTransitions)}})
+		}
+		if !last.up && st.downRun >= c.DeadLinkSamples && !flapping {
+			add(Symptom{Kind: SymptomDeadLink, Subject: id, Metric: 1, Severity: 1, Since: st.downSince,
+				Evidence: map[string]float64{"down_samples": float64(st.downRun), "threshold": float64(c.DeadLinkSamples)}})
+		}
+
+		// Relay counters.
+		relayed := windowDelta(&st.win, func(s *linkSample) uint64 { return s.relayed })
+		confirmed := windowDelta(&st.win, func(s *linkSample) uint64 { return s.confirmed })
+		ratio := 1.0
+		if relayed > 0 {
+			ratio = float64(min(confirmed, relayed)) / float64(relayed)
+		}
+
+		feat := LinkFeatures{Peer: id, Up: last.up, Loss: st.lossEWMA,
+			RTT: time.Duration(st.rttEWMA * float64(time.Second)), RelayRatio: ratio, Transitions: transitions}
+		if st.baseline.Samples >= MinBaselineSamples {
+			feat.BaselineLoss, feat.BaselineRTT = st.baseline.Loss, st.baseline.RTT
+		}
+		var linkSyms []Symptom
+		if last.up {
+			linkSyms = l.linkRules(st, feat, relayed, ratio)
+		}
+		if l.scorer != nil && last.up {
+			if p, ok := l.scorer.Score(feat); ok && !math.IsNaN(p) {
+				if p >= c.ScoreThreshold {
+					if len(linkSyms) == 0 {
+						linkSyms = []Symptom{{Kind: SymptomDegradedLink, Subject: id, Metric: st.lossEWMA, Since: now}}
+					}
+					for i := range linkSyms {
+						linkSyms[i].Decider = DecidedByScorer
+						linkSyms[i].Severity = p
+						if linkSyms[i].Evidence == nil {
+							linkSyms[i].Evidence = map[string]float64{}
+						}
+						linkSyms[i].Evidence["score"] = p
+					}
+				} else {
+					linkSyms = nil
+				}
+			}
+		}
+		for _, s := range linkSyms {
+			add(s)
+		}
+		if len(linkSyms) == 0 && !flapping && last.up && rawHealthy(c, last, feat) {
+			st.updateBaseline()
+		}
+
+		// Transport blocked.
+		att := windowDelta(&st.win, func(s *linkSample) uint64 { return s.hsAttempts })
+		fail := windowDelta(&st.win, func(s *linkSample) uint64 { return s.hsFail })
+		if att >= c.BlockedMinAttempts && att > 0 {
+			fr := float64(min(fail, att)) / float64(att)
+			others := succeeded
+			if handshakeSuccesses(st) > 0 {
+				others-- // this neighbour's own successes do not count
+			}
+			if fr >= c.BlockedFailRatio && others > 0 {
+				add(Symptom{Kind: SymptomTransportBlocked, Subject: id, Metric: fr, Severity: severity(fr, c.BlockedFailRatio),
+					Since:    firstChange(&st.win, linkAt, func(s *linkSample) uint64 { return s.hsFail }),
+					Evidence: map[string]float64{"attempts": float64(att), "failures": float64(fail), "peers_ok": float64(others)}})
+			}
+		}
+	}
+
+	l.nodeRules(now, add)
+
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Kind != out[j].Kind {
+			return out[i].Kind < out[j].Kind
+		}
+		return bytes.Compare(out[i].Subject[:], out[j].Subject[:]) < 0
+	})
+	return out
+}
+
+// linkRules are the degraded-link and misbehaving-relay rules of an up link.
+func (l *Loop) linkRules(st *linkState, f LinkFeatures, relayed uint64, ratio float64) []Symptom {
+	c := &l.cfg
+	var out []Symptom
+	lossLimit := c.DegradedLoss
+	if f.BaselineRTT > 0 {
+		lossLimit = math.Min(lossLimit, f.BaselineLoss+c.DegradedLossMargin)
+	}
+	rttRatio := 0.0
+	rttDegraded := false
+	if f.BaselineRTT > 0 {
+		rttRatio = float64(f.RTT) / float64(f.BaselineRTT)
+		rttDegraded = rttRatio >= c.DegradedRTTFactor && f.RTT-f.BaselineRTT >= c.DegradedRTTMin
+	}
+	if f.Loss >= lossLimit || rttDegraded {
+		metric := f.Loss
+		sev := severity(f.Loss, lossLimit)
+		since := runStart(&st.win, linkAt, func(s *linkSample) bool { return s.up && s.loss >= lossLimit })
+		if rttDegraded && f.Loss < lossLimit {
+			metric = rttRatio
+			sev = severity(rttRatio, c.DegradedRTTFactor)
+			limit := time.Duration(c.DegradedRTTFactor * float64(f.BaselineRTT))
+			since = runStart(&st.win, linkAt, func(s *linkSample) bool { return s.up && s.srtt >= limit })
+		}
+		out = append(out, Symptom{Kind: SymptomDegradedLink, Subject: f.Peer, Metric: metric, Severity: sev, Since: since,
+			Evidence: map[string]float64{"loss": f.Loss, "loss_limit": lossLimit, "rtt_s": f.RTT.Seconds(),
+				"baseline_rtt_s": f.BaselineRTT.Seconds(), "rtt_ratio": rttRatio}})
+	}
+	if relayed >= c.RelayMinSamples {
+		expected := 1 - st.win.last().txLoss
+		deficit := expected - ratio
+		if ratio <= c.BlackholeRatio || deficit >= c.GrayholeMargin {
+			out = append(out, Symptom{Kind: SymptomMisbehavingRelay, Subject: f.Peer, Metric: 1 - ratio,
+				Severity: severity(deficit, c.GrayholeMargin),
+				Since:    firstChange(&st.win, linkAt, func(s *linkSample) uint64 { return s.relayed }),
+				Evidence: map[string]float64{"relayed": float64(relayed), "confirmed_ratio": ratio, "expected_ratio": expected}})
+		}
+	}
+	return out
+}
+
+// nodeRules are the node-wide rules.
+func (l *Loop) nodeRules(now time.Time, add func(Symptom)) {
+	c := &l.cfg
+	w := &l.mon.node.win
+	last := w.last()
+
+	if w.n >= 2 {
+		prev := w.at(w.n - 2).routes
+		if prev >= c.PartitionMinRoutes {
+			lost := float64(prev-last.routes) / float64(prev)
+			if lost >= c.PartitionDrop {
+				add(Symptom{Kind: SymptomPartition, Subject: LocalNode(), Metric: lost, Severity: severity(lost, c.PartitionDrop),
+					Since: now, Evidence: map[string]float64{"routes_before": float64(prev), "routes_now": float64(last.routes), "lost": lost}})
+			}
+		}
+	}
+
+	qRate, qSince := rate(w, nodeAt, func(s *nodeSample) uint64 { return s.queue }, c.OverloadQueueDropRate)
+	cpu, mem := l.mon.node.cpuEWMA, l.mon.node.memoryEWMA
+	if cpu >= c.OverloadCPU || mem >= c.OverloadMemory || qRate >= c.OverloadQueueDropRate {
+		sev := math.Max(severity(cpu, c.OverloadCPU), severity(mem, c.OverloadMemory))
+		metric := math.Max(cpu, mem)
+		since := runStart(w, nodeAt, func(s *nodeSample) bool { return s.cpu >= c.OverloadCPU || s.memory >= c.OverloadMemory })
+		if qRate >= c.OverloadQueueDropRate && cpu < c.OverloadCPU && mem < c.OverloadMemory {
+			sev, metric, since = severity(qRate, c.OverloadQueueDropRate), qRate, qSince
+		}
+		add(Symptom{Kind: SymptomOverload, Subject: LocalNode(), Metric: metric, Severity: sev, Since: since,
+			Evidence: map[string]float64{"cpu": cpu, "memory": mem, "queue_drops_per_s": qRate}})
+	}
+
+	if r, since := rate(w, nodeAt, func(s *nodeSample) uint64 { return s.forged }, c.ForgedRate); r >= c.ForgedRate {
+		add(Symptom{Kind: SymptomForgedTraffic, Subject: LocalNode(), Metric: r, Severity: severity(r, c.ForgedRate), Since: since,
+			Evidence: map[string]float64{"invalid_per_s": r, "threshold": c.ForgedRate}})
+	}
+	if r, since := rate(w, nodeAt, func(s *nodeSample) uint64 { return s.hsFlood }, c.HandshakeFloodRate); r >= c.HandshakeFloodRate {
+		add(Symptom{Kind: SymptomHandshakeFlood, Subject: LocalNode(), Metric: r, Severity: severity(r, c.HandshakeFloodRate), Since: since,
+			Evidence: map[string]float64{"handshake_drops_per_s": r, "threshold": c.HandshakeFloodRate}})
+	}
+}
+
+// handshakeSuccesses is the number of handshakes to a neighbour that did not
+// fail within the window.
+func handshakeSuccesses(st *linkState) uint64 {
+	att := windowDelta(&st.win, func(s *linkSample) uint64 { return s.hsAttempts })
+	fail := windowDelta(&st.win, func(s *linkSample) uint64 { return s.hsFail })
+	return att - min(att, fail)
+}
+
+// rawHealthy reports whether the newest sample of a link is within the
+// degraded-link thresholds, so that the baseline never learns a degradation
+// that the smoothed values have not caught up with yet.
+func rawHealthy(c *Config, s *linkSample, f LinkFeatures) bool {
+	if f.BaselineRTT == 0 {
+		return s.loss < c.DegradedLoss
+	}
+	return s.loss < math.Min(c.DegradedLoss, f.BaselineLoss+c.DegradedLossMargin) &&
+		float64(s.srtt) < c.DegradedRTTFactor*float64(f.BaselineRTT)
+}

@@ -1,0 +1,376 @@
+package mapek
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/x0tta6bl4/x0tta6bl4/internal/identity"
+)
+
+// StepResult is what one Step saw and did.
+type StepResult struct {
+	// Err is non-nil if the Step was refused (invalid Snapshot, time going
+	// back); nothing else was done then except the audit record.
+	Err error
+	// Symptoms are the symptoms found, sorted by kind and subject.
+	Symptoms []Symptom
+	// Actions are the actions applied or verified in this Step.
+	Actions []Action
+	// Incidents are the incidents opened or changed in this Step.
+	Incidents []Incident
+	// Audit are the decisions, in order.
+	Audit []AuditRecord
+	// Baselines is a copy of every baseline every BaselineEvery Steps (nil
+	// otherwise), for the caller to persist.
+	Baselines []Baseline
+}
+
+// incidentState is an open incident with its planning state.
+type incidentState struct {
+	Incident
+	pending  uint64 // action awaiting verification, 0 if none
+	cleared  time.Time
+	lastSkip string
+}
+
+// Loop is the MAPE-K loop of one node.
+type Loop struct {
+	cfg    Config
+	act    Actuator
+	scorer Scorer
+
+	mon     monitor
+	plan    planner
+	open    map[key]*incidentState
+	pending map[uint64]*Action
+	prev    map[key]bool // symptoms of the previous Step
+
+	lastStep   time.Time
+	steps      uint64
+	nextAction uint64
+	nextInc    uint64
+}
+
+// New returns a Loop with cfg (zero fields defaulted) acting through act and
+// consulting scorer (nil for rules only).
+func New(cfg Config, act Actuator, scorer Scorer) (*Loop, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if act == nil {
+		return nil, ErrNoActuator
+	}
+	return &Loop{
+		cfg:     cfg.withDefaults(),
+		act:     act,
+		scorer:  scorer,
+		mon:     monitor{links: make(map[identity.NodeID]*linkState)},
+		plan:    planner{lastAction: make(map[identity.NodeID]time.Time), damp: make(map[key]*damping)},
+		open:    make(map[key]*incidentState),
+		pending: make(map[uint64]*Action),
+		prev:    make(map[key]bool),
+	}, nil
+}
+
+// Config returns the Loop's configuration with defaults applied.
+func (l *Loop) Config() Config { return l.cfg }
+
+// RestoreBaselines loads baselines persisted earlier (those of unknown
+// neighbours are kept until the neighbour appears or ForgetAfter passes).
+func (l *Loop) RestoreBaselines(now time.Time, bs []Baseline) {
+	for _, b := range bs {
+		if b.Peer.IsZero() || !isFraction(b.Loss) || b.RTT < 0 {
+			continue
+		}
+		st := l.mon.links[b.Peer]
+		if st == nil {
+			if len(l.mon.links) >= MaxNeighbours {
+				continue
+			}
+			st = &linkState{lastSeen: now}
+			l.mon.links[b.Peer] = st
+		}
+		st.baseline = b
+	}
+}
+
+// Baselines returns the baselines of the neighbours, sorted by ID.
+func (l *Loop) Baselines() []Baseline {
+	out := make([]Baseline, 0, len(l.mon.links))
+	for _, st := range l.mon.links {
+		if st.baseline.Samples > 0 {
+			out = append(out, st.baseline)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i].Peer[:], out[j].Peer[:]) < 0 })
+	return out
+}
+
+// OpenIncidents returns the open incidents, sorted by ID.
+func (l *Loop) OpenIncidents() []Incident {
+	out := make([]Incident, 0, len(l.open))
+	for _, is := range l.open {
+		out = append(out, is.Incident)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Step runs Monitor, Analyze, Plan and Execute once on the Snapshot taken at
+// now.
+func (l *Loop) Step(now time.Time, snap Snapshot) StepResult {
+	var r StepResult
+	if err := snap.Validate(); err != nil {
+		return l.refuse(now, err)
+	}
+	if now.Before(l.lastStep) {
+		return l.refuse(now, fmt.Errorf("%w: %v before %v", ErrTimeWentBack, now, l.lastStep))
+	}
+	l.lastStep = now
+	l.steps++
+
+	// Monitor.
+	gone, ignored := l.mon.observe(now, &snap)
+	sortIDs(gone)
+	for _, id := range gone {
+		r.Audit = append(r.Audit, AuditRecord{At: now, Stage: StageMonitor, Event: EventForgot, Subject: id,
+			Detail: fmt.Sprintf("absent from snapshots for %v", ForgetAfter)})
+	}
+	for _, id := range ignored {
+		r.Audit = append(r.Audit, AuditRecord{At: now, Stage: StageMonitor, Event: EventIgnored, Subject: id,
+			Detail: fmt.Sprintf("already tracking %d neighbours", MaxNeighbours)})
+	}
+
+	// Analyze.
+	r.Symptoms = l.analyze(now)
+	cur := make(map[key]*Symptom, len(r.Symptoms))
+	for i := range r.Symptoms {
+		s := &r.Symptoms[i]
+		k := s.key()
+		cur[k] = s
+		if !l.prev[k] {
+			l.plan.onset(&l.cfg, k, now)
+			r.Audit = append(r.Audit, AuditRecord{At: now, Stage: StageAnalyze, Event: EventSymptom, Symptom: s.Kind,
+				Subject: s.Subject, Decider: s.Decider, Evidence: s.Evidence,
+				Detail: fmt.Sprintf("%v on %s, severity %.2f, metric %.4g", s.Kind, subjectName(s.Subject), s.Severity, s.Metric)})
+		}
+	}
+	l.prev = make(map[key]bool, len(cur))
+	for k := range cur {
+		l.prev[k] = true
+	}
+
+	changed := make(map[uint64]bool)
+	l.updateIncidents(now, cur, &r, changed)
+	l.verify(now, cur, &r, changed)
+	l.planAndExecute(now, cur, &r, changed)
+	l.plan.gc(&l.cfg, now)
+
+	for _, is := range l.sortedOpen() {
+		if changed[is.ID] {
+			r.Incidents = append(r.Incidents, is.Incident)
+		}
+	}
+	l.resolve(now, &r)
+	if l.steps%BaselineEvery == 0 {
+		r.Baselines = l.Baselines()
+	}
+	return r
+}
+
+func (l *Loop) refuse(now time.Time, err error) StepResult {
+	return StepResult{Err: err, Audit: []AuditRecord{{At: now, Stage: StageMonitor, Event: EventInvalidSnapshot, Detail: err.Error()}}}
+}
+
+func subjectName(id identity.NodeID) string {
+	if id == LocalNode() {
+		return "node"
+	}
+	return id.Short()
+}
+
+func (l *Loop) sortedOpen() []*incidentState {
+	out := make([]*incidentState, 0, len(l.open))
+	for _, is := range l.open {
+		out = append(out, is)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// updateIncidents opens incidents for new symptoms and notes cleared ones.
+func (l *Loop) updateIncidents(now time.Time, cur map[key]*Symptom, r *StepResult, changed map[uint64]bool) {
+	for i := range r.Symptoms {
+		s := &r.Symptoms[i]
+		is := l.open[s.key()]
+		if is == nil {
+			l.nextInc++
+			is = &incidentState{Incident: Incident{ID: l.nextInc, Kind: s.Kind, Subject: s.Subject, Decider: s.Decider,
+				DetectedAt: s.Since, AnalyzedAt: now}}
+			l.open[s.key()] = is
+			changed[is.ID] = true
+			r.Audit = append(r.Audit, AuditRecord{At: now, Stage: StageIncident, Event: EventOpened, Symptom: s.Kind,
+				Subject: s.Subject, Incident: is.ID, Decider: s.Decider,
+				Detail: fmt.Sprintf("evidence since %v, analyzed %v later", s.Since, now.Sub(s.Since))})
+		}
+		is.LastSeen = now
+		is.cleared = time.Time{}
+		if s.Severity > is.PeakSeverity {
+			is.PeakSeverity = s.Severity
+			changed[is.ID] = true
+		}
+	}
+	for k, is := range l.open {
+		if cur[k] == nil && is.cleared.IsZero() {
+			is.cleared = now
+		}
+	}
+}
+
+// resolve closes incidents whose symptom has been gone for ResolveAfter.
+func (l *Loop) resolve(now time.Time, r *StepResult) {
+	for _, is := range l.sortedOpen() {
+		if is.cleared.IsZero() || now.Sub(is.cleared) < l.cfg.ResolveAfter || is.pending != 0 {
+			continue
+		}
+		is.ResolvedAt = is.cleared
+		delete(l.open, key{is.Kind, is.Subject})
+		r.Incidents = append(r.Incidents, is.Incident)
+		r.Audit = append(r.Audit, AuditRecord{At: now, Stage: StageIncident, Event: EventResolved, Symptom: is.Kind,
+			Subject: is.Subject, Incident: is.ID, Detail: fmt.Sprintf("gone since %v", is.cleared)})
+	}
+}
+
+// verify decides the outcome of the actions due for verification.
+func (l *Loop) verify(now time.Time, cur map[key]*Symptom, r *StepResult, changed map[uint64]bool) {
+	ids := make([]uint64, 0, len(l.pending))
+	for id, a := range l.pending {
+		if now.Sub(a.At) >= l.cfg.VerifyAfter {
+			ids = append(ids, id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for _, id := range ids {
+		a := l.pending[id]
+		delete(l.pending, id)
+		k := key{a.Symptom, a.Subject}
+		is := l.open[k]
+		a.VerifiedAt = now
+		rec := AuditRecord{At: now, Stage: StageVerify, Symptom: a.Symptom, Subject: a.Subject, Action: a.Kind,
+			ActionID: a.ID, Incident: a.Incident}
+		s := cur[k]
+		switch {
+		case s == nil:
+			a.Outcome, a.MetricAfter = OutcomeEffective, 0
+			rec.Event, rec.Detail = EventEffective, "symptom gone"
+			if is != nil && is.MitigatedAt.IsZero() {
+				is.MitigatedAt = now
+				r.Audit = append(r.Audit, rec)
+				rec = AuditRecord{At: now, Stage: StageIncident, Event: EventMitigated, Symptom: a.Symptom,
+					Subject: a.Subject, ActionID: a.ID, Action: a.Kind, Incident: a.Incident,
+					Detail: fmt.Sprintf("%v removed the symptom", a.Kind)}
+			}
+		case s.Metric > a.MetricBefore*(1+l.cfg.WorseMargin):
+			a.MetricAfter = s.Metric
+			rec.Evidence = map[string]float64{"before": a.MetricBefore, "after": s.Metric}
+			if err := l.act.Undo(*a); err != nil {
+				a.Outcome, a.Err = OutcomeUndoFailed, err.Error()
+				rec.Event, rec.Detail = EventUndoFailed, fmt.Sprintf("worse outcome; undo: %v", err)
+			} else {
+				a.Outcome = OutcomeRolledBack
+				rec.Event, rec.Detail = EventRolledBack, "worse outcome by the symptom's metric; undone"
+			}
+		default:
+			a.Outcome, a.MetricAfter = OutcomePersisted, s.Metric
+			rec.Event, rec.Detail = EventPersisted, "symptom persisted; escalating"
+			rec.Evidence = map[string]float64{"before": a.MetricBefore, "after": s.Metric}
+		}
+		r.Audit = append(r.Audit, rec)
+		r.Actions = append(r.Actions, *a)
+		if is != nil {
+			is.pending = 0
+			if a.Outcome != OutcomeEffective {
+				is.Rung++
+			}
+			changed[is.ID] = true
+		}
+	}
+}
+
+// planAndExecute plans an action for each symptom that may be acted on and
+// applies it.
+func (l *Loop) planAndExecute(now time.Time, cur map[key]*Symptom, r *StepResult, changed map[uint64]bool) {
+	c := &l.cfg
+	left := l.plan.budgetLeft(c, now)
+	for _, i := range bySeverity(r.Symptoms) {
+		s := &r.Symptoms[i]
+		is := l.open[s.key()]
+		if is.pending != 0 {
+			continue
+		}
+		skip := func(event, detail string, ev map[string]float64) {
+			if is.lastSkip == event {
+				return
+			}
+			is.lastSkip = event
+			r.Audit = append(r.Audit, AuditRecord{At: now, Stage: StagePlan, Event: event, Symptom: s.Kind,
+				Subject: s.Subject, Incident: is.ID, Decider: s.Decider, Detail: detail, Evidence: ev})
+		}
+		ladder := c.Policy[s.Kind]
+		if len(ladder) == 0 {
+			skip(EventSkipNoPolicy, "no policy for the symptom", nil)
+			continue
+		}
+		if is.Rung >= len(ladder) {
+			skip(EventExhausted, fmt.Sprintf("all %d actions of the ladder tried", len(ladder)), nil)
+			continue
+		}
+		if sup, pen := l.plan.suppressed(c, s.key(), now); sup {
+			skip(EventSkipDamped, "flap damping suppresses the subject", map[string]float64{"penalty": pen, "reuse": c.DampReuse})
+			continue
+		}
+		if l.plan.coolingDown(c, s.Subject, now) {
+			skip(EventSkipCooldown, fmt.Sprintf("subject acted on less than %v ago", c.Cooldown), nil)
+			continue
+		}
+		if left <= 0 {
+			skip(EventSkipBudget, fmt.Sprintf("%d actions already taken within %v", c.BudgetActions, c.BudgetWindow), nil)
+			continue
+		}
+		left--
+		is.lastSkip = ""
+		l.nextAction++
+		a := &Action{ID: l.nextAction, Kind: ladder[is.Rung], Subject: s.Subject, Symptom: s.Kind, Rung: is.Rung,
+			Incident: is.ID, At: now, MetricBefore: s.Metric, Outcome: OutcomePending}
+		l.plan.record(s.Subject, now)
+		is.Actions++
+		changed[is.ID] = true
+		rec := AuditRecord{At: now, Stage: StageExecute, Symptom: s.Kind, Subject: s.Subject, Action: a.Kind,
+			ActionID: a.ID, Incident: is.ID, Decider: s.Decider, Evidence: s.Evidence}
+		if err := apply(l.act, a); err != nil {
+			a.Outcome, a.Err, a.VerifiedAt = OutcomeFailed, err.Error(), now
+			is.Rung++
+			rec.Event, rec.Detail = EventFailed, fmt.Sprintf("rung %d of %v: %v", a.Rung, s.Kind, err)
+		} else {
+			is.pending = a.ID
+			l.pending[a.ID] = a
+			rec.Event, rec.Detail = EventApplied, fmt.Sprintf("rung %d of %v, verify after %v", a.Rung, s.Kind, c.VerifyAfter)
+		}
+		r.Audit = append(r.Audit, rec)
+		r.Actions = append(r.Actions, *a)
+	}
+}
+
+// ResumeIDs makes the Loop number new incidents after incident and new
+// actions after action (the highest IDs persisted by an earlier run), so
+// that records of a restarted node do not overwrite the earlier ones.
+func (l *Loop) ResumeIDs(incident, action uint64) {
+	l.nextInc = max(l.nextInc, incident)
+	l.nextAction = max(l.nextAction, action)
+}
+
+func sortIDs(ids []identity.NodeID) {
+	sort.Slice(ids, func(i, j int) bool { return bytes.Compare(ids[i][:], ids[j][:]) < 0 })
+}

@@ -87,8 +87,9 @@ func runNode(ctx context.Context, cfg *config.Config, logw io.Writer) error {
 	if err != nil {
 		return err
 	}
+	streams := newStreamServices(id.ID())
 	n, err := node.New(node.Options{
-		Identity: id, Cert: cert, CA: ca,
+		Identity: id, Cert: cert, CA: ca, OnDatagram: streams.mux.Deliver,
 		RevocationListPath: cfg.Identity.RevocationList,
 		Conn:               conn, Peers: peers, MinPeers: cfg.MinPeers,
 		Keepalive:      time.Duration(cfg.Timers.Keepalive),
@@ -108,7 +109,15 @@ func runNode(ctx context.Context, cfg *config.Config, logw io.Writer) error {
 		}
 		token = strings.TrimSpace(string(b))
 	}
-	return serve(ctx, n, cfg.API.Listen, token, log)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := streams.start(ctx, n, cfg, log); err != nil {
+		conn.Close()
+		return errors.Join(err, streams.stop())
+	}
+	err = serve(ctx, n, cfg.API.Listen, token, log)
+	cancel()
+	return errors.Join(err, streams.stop())
 }
 
 // serve runs n and, unless apiListen is "off", its API server, until ctx ends.

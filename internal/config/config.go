@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -60,6 +61,10 @@ type Config struct {
 	// MinPeers is the number of connected peers below which the node dials spare peers that its
 	// peers told it about; 0 takes the node's default (2), -1 never dials spares.
 	MinPeers int `yaml:"min_peers"`
+	// SOCKS, when its listen address is set, runs a SOCKS5 proxy whose connections exit at a node.
+	SOCKS SOCKS `yaml:"socks"`
+	// Exit, when it allows any destination, lets other nodes' SOCKS5 connections exit here.
+	Exit Exit `yaml:"exit"`
 	// API configures the local HTTP endpoint.
 	API API `yaml:"api"`
 	// Log configures structured logging.
@@ -83,6 +88,52 @@ type Peer struct {
 	Address string `yaml:"address"`
 	// NodeID optionally pins the peer's node ID (64 hex characters).
 	NodeID string `yaml:"node_id"`
+}
+
+// SOCKS configures the node's SOCKS5 proxy.
+type SOCKS struct {
+	// Listen is the TCP address of the proxy, such as 127.0.0.1:1080.
+	Listen string `yaml:"listen"`
+	// Exit is the node ID (64 hex characters) where proxied connections leave the mesh.
+	Exit string `yaml:"exit"`
+}
+
+// Exit configures what this node lets proxied connections reach. Nothing is allowed by default.
+type Exit struct {
+	// Allow lists destinations as PREFIX:PORT or PREFIX:FIRST-LAST, such as 127.0.0.1/32:8080 or
+	// 0.0.0.0/0:443.
+	Allow []string `yaml:"allow"`
+	// ResolveNames lets the exit resolve host names; their addresses must still be allowed.
+	ResolveNames bool `yaml:"resolve_names"`
+}
+
+// ExitRule is one parsed Exit.Allow entry.
+type ExitRule struct {
+	Prefix              netip.Prefix
+	FirstPort, LastPort uint16
+}
+
+// ParseExitRule parses PREFIX:PORT or PREFIX:FIRST-LAST (IPv6 prefixes in brackets are not needed:
+// the port follows the last colon).
+func ParseExitRule(s string) (ExitRule, error) {
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 {
+		return ExitRule{}, fmt.Errorf("%q is not PREFIX:PORT or PREFIX:FIRST-LAST", s)
+	}
+	prefix, err := netip.ParsePrefix(s[:i])
+	if err != nil {
+		return ExitRule{}, fmt.Errorf("%q: %v", s, err)
+	}
+	first, last, ok := strings.Cut(s[i+1:], "-")
+	if !ok {
+		last = first
+	}
+	fp, err1 := strconv.ParseUint(first, 10, 16)
+	lp, err2 := strconv.ParseUint(last, 10, 16)
+	if err1 != nil || err2 != nil || fp == 0 || lp < fp {
+		return ExitRule{}, fmt.Errorf("%q: ports must be 1..65535, first <= last", s)
+	}
+	return ExitRule{Prefix: prefix.Masked(), FirstPort: uint16(fp), LastPort: uint16(lp)}, nil
 }
 
 // API configures the node's local HTTP endpoint.
@@ -250,6 +301,21 @@ func (c *Config) Validate() error {
 		seen[p.Address] = i
 		if p.NodeID != "" && !isHex(p.NodeID, 64) {
 			add(field+".node_id", "must be 64 hexadecimal characters")
+		}
+	}
+	if c.SOCKS.Listen != "" {
+		if _, err := netip.ParseAddrPort(c.SOCKS.Listen); err != nil {
+			add("socks.listen", "%q is not IP:port (%v)", c.SOCKS.Listen, err)
+		}
+		if !isHex(c.SOCKS.Exit, 64) {
+			add("socks.exit", "must be the exit node's ID, 64 hexadecimal characters")
+		}
+	} else if c.SOCKS.Exit != "" {
+		add("socks.listen", "required when socks.exit is set")
+	}
+	for i, a := range c.Exit.Allow {
+		if _, err := ParseExitRule(a); err != nil {
+			add(fmt.Sprintf("exit.allow[%d]", i), "%v", err)
 		}
 	}
 	if c.API.Listen != "off" {

@@ -66,6 +66,12 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		{"keepalive", base + "timers: {keepalive: 1ms}\n", "timers.keepalive", "below the minimum"},
 		{"reload", base + "timers: {reload: 1ns}\n", "timers.reload", "below the minimum"},
 		{"min peers", base + "min_peers: -2\n", "min_peers", "outside -1"},
+		{"socks listen", base + "socks: {listen: nope, exit: " + strings.Repeat("a", 64) + "}\n", "socks.listen", "not IP:port"},
+		{"socks exit", base + "socks: {listen: '127.0.0.1:1080', exit: abc}\n", "socks.exit", "64 hexadecimal"},
+		{"socks exit alone", base + "socks: {exit: abc}\n", "socks.listen", "required when"},
+		{"exit rule", base + "exit: {allow: ['10.0.0.0/8']}\n", "exit.allow[0]", "not PREFIX:PORT"},
+		{"exit prefix", base + "exit: {allow: ['nope:80']}\n", "exit.allow[0]", "nope"},
+		{"exit ports", base + "exit: {allow: ['127.0.0.1/32:90-80']}\n", "exit.allow[0]", "first <= last"},
 		{"long name", base + "name: " + strings.Repeat("n", 65) + "\n", "name", "longer than 64"},
 	}
 	for _, tt := range tests {
@@ -164,4 +170,26 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted config fails validation: %v", err)
 		}
 	})
+}
+
+func TestParseExitRule(t *testing.T) {
+	for _, tt := range []struct {
+		in          string
+		first, last uint16
+		prefix      string
+	}{
+		{"127.0.0.1/32:8080", 8080, 8080, "127.0.0.1/32"},
+		{"10.1.2.3/8:1-1024", 1, 1024, "10.0.0.0/8"},
+		{"::1/128:443", 443, 443, "::1/128"},
+	} {
+		r, err := ParseExitRule(tt.in)
+		if err != nil || r.FirstPort != tt.first || r.LastPort != tt.last || r.Prefix.String() != tt.prefix {
+			t.Errorf("%s: %+v %v", tt.in, r, err)
+		}
+	}
+	for _, bad := range []string{"", "1.2.3.4/32", "1.2.3.4/32:0", "1.2.3.4/32:70000", "1.2.3.4/32:x"} {
+		if _, err := ParseExitRule(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
 }

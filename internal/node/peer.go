@@ -157,7 +157,10 @@ func (n *Node) established(now time.Time, est *handshake.Established) {
 	if p.addr != est.Addr {
 		delete(n.byAddr, p.addr)
 	}
-	p.addr, p.id, p.cert = est.Addr, est.Peer.NodeID, est.Peer
+	if p.id.IsZero() {
+		p.id = est.Peer.NodeID // a peer's ID never changes once known: readers may hold it unlocked
+	}
+	p.addr, p.cert = est.Addr, est.Peer
 	n.peers[p.id] = p
 	n.byAddr[p.addr] = p
 	n.sessions[est.LocalIndex] = &sessionRef{peer: p, s: s}

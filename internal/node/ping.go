@@ -121,13 +121,13 @@ func echoContentOK(id, seq uint32, size int, content []byte) bool {
 // Ping sends req.Count echo requests to a peer with at most req.Window in flight and reports what came
 // back. It implements the API's ping.
 func (n *Node) Ping(ctx context.Context, req api.PingRequest) (api.PingResult, error) {
-	p, err := n.findPeer(req.Peer)
+	p, peerID, err := n.findPeer(req.Peer)
 	if err != nil {
 		return api.PingResult{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(req.Timeout*float64(time.Second)))
 	defer cancel()
-	id, st := n.pings.start(p.id, req.Count, req.Size)
+	id, st := n.pings.start(peerID, req.Count, req.Size)
 	defer n.pings.finish(id)
 	start := time.Now()
 	inflight := 0
@@ -164,7 +164,7 @@ func (n *Node) Ping(ctx context.Context, req api.PingRequest) (api.PingResult, e
 	n.pings.mu.Lock()
 	defer n.pings.mu.Unlock()
 	res := st.res
-	res.Peer = p.id.String()
+	res.Peer = peerID.String()
 	res.Lost = res.Sent - res.Received
 	res.Seconds = time.Since(start).Seconds()
 	if res.Received > 0 {
@@ -173,25 +173,32 @@ func (n *Node) Ping(ctx context.Context, req api.PingRequest) (api.PingResult, e
 	return res, nil
 }
 
-// findPeer resolves a node ID, a unique node ID prefix or a unique certificate name to a peer with a
-// session.
-func (n *Node) findPeer(key string) (*peer, error) {
+// findPeer resolves a certificate name, a node ID or a unique node ID prefix to a peer with a
+// session, and returns it with its ID read under the lock. An exact name or ID wins over prefixes.
+func (n *Node) findPeer(key string) (*peer, identity.NodeID, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	var found *peer
+	var exact, prefixed []*peer
+	lower := strings.ToLower(key)
 	for id, p := range n.peers {
-		if strings.HasPrefix(id.String(), strings.ToLower(key)) || (p.cert != nil && p.cert.Name == key) {
-			if found != nil && found != p {
-				return nil, fmt.Errorf("%w: %q matches more than one peer", api.ErrBadRequest, key)
-			}
-			found = p
+		switch {
+		case (p.cert != nil && p.cert.Name == key) || id.String() == lower:
+			exact = append(exact, p)
+		case strings.HasPrefix(id.String(), lower):
+			prefixed = append(prefixed, p)
 		}
 	}
-	if found == nil {
-		return nil, fmt.Errorf("%w: no peer %q", api.ErrNotFound, key)
+	matches := exact
+	if len(matches) == 0 {
+		matches = prefixed
 	}
-	if found.sessions.Current == nil {
-		return nil, fmt.Errorf("%w: peer %q has no session", api.ErrUnavailable, key)
+	switch {
+	case len(matches) == 0:
+		return nil, identity.NodeID{}, fmt.Errorf("%w: no peer %q", api.ErrNotFound, key)
+	case len(matches) > 1:
+		return nil, identity.NodeID{}, fmt.Errorf("%w: %q matches more than one peer", api.ErrBadRequest, key)
+	case matches[0].sessions.Current == nil:
+		return nil, identity.NodeID{}, fmt.Errorf("%w: peer %q has no session", api.ErrUnavailable, key)
 	}
-	return found, nil
+	return matches[0], matches[0].id, nil
 }

@@ -141,6 +141,11 @@ func readSOCKSRequest(r io.Reader) (Target, byte, error) {
 	t := Target{Port: uint16(buf[addrLen])<<8 | uint16(buf[addrLen+1])}
 	if hdr[3] == socksAtypDomain {
 		t.Host = string(buf[:addrLen])
+		// Clients such as curl --socks5-hostname send IP literals as names: use the canonical form,
+		// so that "0::" and "::" are the same target for the exit policy.
+		if a, err := netip.ParseAddr(t.Host); err == nil && a.Zone() == "" {
+			t.Host = a.String()
+		}
 	} else {
 		a, _ := netip.AddrFromSlice(buf[:addrLen])
 		t.Host = a.String()

@@ -142,19 +142,10 @@ func (m *Machine) handleInitiation(now time.Time, from netip.AddrPort, b []byte)
 	if err != nil {
 		return Result{}, fmt.Errorf("%w: ephemeral ML-KEM key: %w", ErrMalformed, err)
 	}
-	dh1, err := m.staticX.ECDH(eI)
+	k1, err := m.mixStatic(&sym, eI, msg.ct1, "es")
 	if err != nil {
-		return Result{}, fmt.Errorf("%w: es: %w", ErrDecrypt, err)
+		return Result{}, err
 	}
-	ss1, err := m.static.MLKEM().Decapsulate(msg.ct1)
-	if err != nil {
-		clear(dh1)
-		return Result{}, fmt.Errorf("%w: ML-KEM ciphertext: %w", ErrMalformed, err)
-	}
-	sym.mixHash(msg.ct1)
-	k1 := sym.mixKey(dh1, ss1)
-	clear(dh1)
-	clear(ss1)
 	ref, err := sym.open(&k1, msg.encCert)
 	if err != nil {
 		return Result{}, fmt.Errorf("certificate: %w", err)
@@ -244,4 +235,23 @@ func (m *Machine) verifyCert(now time.Time, raw []byte) (*PeerCert, error) {
 		return nil, err
 	}
 	return peer, nil
+}
+
+// mixStatic runs the step that authenticates this node's static key: X25519 between the peer's
+// ephemeral key and our static key, ML-KEM-768 decapsulation of ct with our static key, then mixes
+// the ciphertext into the transcript and both secrets into the chaining key. step names it in
+// errors ("es" for the responder, "se" for the initiator). The secrets are erased before it returns.
+func (m *Machine) mixStatic(sym *symmetric, peerEphemeral *ecdh.PublicKey, ct []byte, step string) ([KeySize]byte, error) {
+	dh, err := m.staticX.ECDH(peerEphemeral)
+	if err != nil {
+		return [KeySize]byte{}, fmt.Errorf("%w: %s: %w", ErrDecrypt, step, err)
+	}
+	defer clear(dh)
+	ss, err := m.static.MLKEM().Decapsulate(ct)
+	if err != nil {
+		return [KeySize]byte{}, fmt.Errorf("%w: ML-KEM ciphertext: %w", ErrMalformed, err)
+	}
+	defer clear(ss)
+	sym.mixHash(ct)
+	return sym.mixKey(dh, ss), nil
 }

@@ -110,19 +110,10 @@ func (m *Machine) handleResponse(now time.Time, from netip.AddrPort, b []byte) (
 	clear(k[:])
 	clear(dh3)
 	clear(ss2)
-	dh4, err := m.staticX.ECDH(eR)
+	k3, err := m.mixStatic(&sym, eR, msg.ct3, "se")
 	if err != nil {
-		return Result{}, fmt.Errorf("%w: se: %w", ErrDecrypt, err)
+		return Result{}, err
 	}
-	ss3, err := m.static.MLKEM().Decapsulate(msg.ct3)
-	if err != nil {
-		clear(dh4)
-		return Result{}, fmt.Errorf("%w: ML-KEM ciphertext: %w", ErrMalformed, err)
-	}
-	sym.mixHash(msg.ct3)
-	k3 := sym.mixKey(dh4, ss3)
-	clear(dh4)
-	clear(ss3)
 	if _, err := sym.open(&k3, msg.encEmpty[:]); err != nil {
 		return Result{}, fmt.Errorf("response: %w", err)
 	}

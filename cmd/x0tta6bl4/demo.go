@@ -27,10 +27,11 @@ func newDemoCmd() *cobra.Command {
 	var count int
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Start two nodes on 127.0.0.1 with a throw-away CA and show them connect",
-		Long: "Creates a throw-away network CA and two node identities in memory, starts two nodes on " +
-			"127.0.0.1 (UDP, random ports), waits until their hybrid post-quantum handshake completes, " +
-			"sends numbered datagrams through the encrypted session and checks every echo. With --hold " +
+		Short: "Start three nodes on 127.0.0.1 with a throw-away CA and send checked datagrams over 1 and 2 hops",
+		Long: "Creates a throw-away network CA and three node identities in memory, starts three nodes on " +
+			"127.0.0.1 (UDP, random ports) in a line alpha-beta-gamma, waits until their hybrid post-quantum " +
+			"handshakes and routes are up, sends numbered datagrams to the neighbour and, through the relay, " +
+			"to the far end, and checks every echo. With --hold " +
 			"the nodes keep running (node alpha's API on --api) until Ctrl-C.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

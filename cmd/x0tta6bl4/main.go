@@ -49,6 +49,7 @@ func newRootCmd() *cobra.Command {
 		newPeersCmd(),
 		newPingCmd(),
 		newRoutesCmd(),
+		newTopologyCmd(),
 		newSimCmd(),
 		newCACmd(),
 		newKeygenCmd(),

@@ -19,22 +19,6 @@ import (
 	"time"
 )
 
-// Limits of the API.
-const (
-	// MaxBodySize bounds every request body.
-	MaxBodySize = 64 << 10
-	// MaxPingCount bounds the datagrams of one ping request.
-	MaxPingCount = 100_000
-	// MaxPingSize bounds the payload of one ping datagram.
-	MaxPingSize = 1200
-	// MaxPingWindow bounds the ping datagrams in flight at once.
-	MaxPingWindow = 1024
-	// DefaultPingWindow is the ping datagrams in flight when the request does not say.
-	DefaultPingWindow = 32
-	// MaxPingTimeout bounds how long one ping request may run.
-	MaxPingTimeout = 5 * time.Minute
-)
-
 // Errors a Backend may return to get a specific status code.
 var (
 	// ErrNotFound maps to 404.
@@ -118,6 +102,9 @@ type Backend interface {
 	Ready() (bool, string)
 	// Ping runs a validated ping request.
 	Ping(ctx context.Context, req PingRequest) (PingResult, error)
+	// Topology describes the mesh as the node sees it; the handler sorts it and replaces nil lists
+	// with empty ones (Topology.Normalize).
+	Topology() Topology
 }
 
 // Options configures the handler.
@@ -152,6 +139,7 @@ func (s *server) routeTable() []route {
 		{"GET", "/api/v1/node", false, s.node},
 		{"GET", "/api/v1/peers", false, s.peers},
 		{"GET", "/api/v1/routes", false, s.routes},
+		{"GET", "/api/v1/topology", false, s.topology},
 		{"POST", "/api/v1/ping", false, s.ping},
 		{"GET", "/api/v1/openapi.json", false, serveOpenAPI},
 	}
@@ -263,7 +251,7 @@ func DecodePingRequest(r io.Reader) (PingRequest, error) {
 		req.Window = DefaultPingWindow
 	}
 	if req.Timeout == 0 {
-		req.Timeout = 30
+		req.Timeout = DefaultPingTimeout.Seconds()
 	}
 	switch {
 	case req.Peer == "":

@@ -32,6 +32,16 @@ func (f *fakeBackend) Routes() []RouteInfo {
 	return []RouteInfo{{Destination: "cd", NextHop: "cd", Metric: 256, Selected: true, Feasible: true}}
 }
 func (f *fakeBackend) Ready() (bool, string) { return f.ready, "no peer is connected" }
+func (f *fakeBackend) Topology() Topology {
+	if !f.ready {
+		return Topology{Self: "ab"}
+	}
+	return Topology{Self: "ab",
+		Nodes:  []TopologyNode{{ID: "cd", Neighbour: true, Reachable: true, Metric: 256, NextHop: "cd"}, {ID: "ab", Self: true, Reachable: true}},
+		Links:  []TopologyLink{{From: "ab", To: "cd", Up: true, RTT: 1.5, Cost: 256}},
+		Routes: []TopologyRoute{{Destination: "cd", NextHop: "cd", Metric: 256}},
+	}
+}
 func (f *fakeBackend) Ping(_ context.Context, req PingRequest) (PingResult, error) {
 	f.got = req
 	if f.pingErr != nil {
@@ -61,6 +71,10 @@ func TestHandler(t *testing.T) {
 		{name: "peers", ready: true, method: "GET", path: "/api/v1/peers", status: 200, want: `"beta"`},
 		{name: "routes empty is a list", method: "GET", path: "/api/v1/routes", status: 200, want: "[]"},
 		{name: "routes", ready: true, method: "GET", path: "/api/v1/routes", status: 200, want: `"next_hop": "cd"`},
+		{name: "topology empty has lists", method: "GET", path: "/api/v1/topology", status: 200, want: `"links": []`},
+		{name: "topology", ready: true, method: "GET", path: "/api/v1/topology", status: 200, want: `"rtt_ms": 1.5`},
+		{name: "topology wrong method", method: "POST", path: "/api/v1/topology", status: 405, want: "use GET"},
+		{name: "topology needs token", token: "s3cret", method: "GET", path: "/api/v1/topology", status: 401, want: "bearer token"},
 		{name: "unknown path", method: "GET", path: "/api/v1/nothing", status: 404, want: `"error"`},
 		{name: "wrong method", method: "DELETE", path: "/api/v1/peers", status: 405, want: "use GET"},
 		{name: "ping ok", method: "POST", path: "/api/v1/ping", body: `{"peer":"cd","count":3}`, status: 200, want: `"received": 3`},

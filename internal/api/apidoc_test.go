@@ -35,7 +35,7 @@ func TestAPIDoc(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("docs/api.md is stale: run go test ./internal/api -run TestAPIDoc -update")
 	}
-	for _, want := range []string{"## `GET /api/v1/node`", "## `POST /api/v1/ping`", "| `504` |", "### PingRequest", "`timeout_seconds`"} {
+	for _, want := range []string{"## `GET /api/v1/node`", "## `GET /api/v1/topology`", "### TopologyLink", "## `POST /api/v1/ping`", "| `504` |", "### PingRequest", "`timeout_seconds`"} {
 		if !bytes.Contains(got, []byte(want)) {
 			t.Errorf("generated docs lack %q", want)
 		}

@@ -10,9 +10,6 @@ import (
 	"strings"
 )
 
-// MaxResponseSize bounds a response body read by Client.
-const MaxResponseSize = 16 << 20
-
 // Client talks to a node's local endpoint, as the CLI does.
 type Client struct {
 	// Base is the endpoint's base URL, such as http://127.0.0.1:7100.
@@ -39,6 +36,12 @@ func (c *Client) Peers(ctx context.Context) ([]PeerInfo, error) {
 func (c *Client) Routes(ctx context.Context) ([]RouteInfo, error) {
 	var r []RouteInfo
 	return r, c.do(ctx, http.MethodGet, "/api/v1/routes", nil, &r)
+}
+
+// Topology fetches /api/v1/topology.
+func (c *Client) Topology(ctx context.Context) (Topology, error) {
+	var t Topology
+	return t, c.do(ctx, http.MethodGet, "/api/v1/topology", nil, &t)
 }
 
 // Ping runs a ping through the node.

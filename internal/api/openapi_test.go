@@ -65,6 +65,23 @@ func (b *docBackend) Routes() []RouteInfo {
 
 func (b *docBackend) Ready() (bool, string) { return b.ready, "no peer is connected" }
 
+func (b *docBackend) Topology() Topology {
+	if b.empty {
+		return Topology{} // nil lists: the handler must still send []
+	}
+	self, nb, far := strings.Repeat("ab", 32), strings.Repeat("cd", 32), strings.Repeat("ef", 32)
+	return Topology{
+		Self: self,
+		Nodes: []TopologyNode{
+			{ID: far, Metric: MetricInfinity},
+			{ID: self, Name: "alpha", Self: true, Reachable: true},
+			{ID: nb, Name: "beta", Neighbour: true, Reachable: true, Metric: 256, NextHop: nb},
+		},
+		Links:  []TopologyLink{{From: self, To: nb, Up: true, RTT: 0.5, RTTVar: 0.25, RxLoss: 1, TxLoss: 0.125, Cost: MetricInfinity}},
+		Routes: []TopologyRoute{{Destination: nb, NextHop: nb, Metric: MetricInfinity - 1}},
+	}
+}
+
 func (b *docBackend) Ping(_ context.Context, req PingRequest) (PingResult, error) {
 	if b.pingErr != nil {
 		return PingResult{}, b.pingErr
@@ -192,6 +209,7 @@ func TestOpenAPIExamplesDecode(t *testing.T) {
 		{"GET /api/v1/node", "200", new(NodeInfo)},
 		{"GET /api/v1/peers", "200", new([]PeerInfo)},
 		{"GET /api/v1/routes", "200", new([]RouteInfo)},
+		{"GET /api/v1/topology", "200", new(Topology)},
 		{"POST /api/v1/ping", "200", new(PingResult)},
 	}
 	for _, tt := range tests {
@@ -371,12 +389,19 @@ func TestOpenAPITypes(t *testing.T) {
 		name     string
 		typ      reflect.Type
 		response bool // required is exactly the fields without omitempty/omitzero
+		// normalized: the handler never sends null lists (Topology.Normalize), so the schema's arrays
+		// are not nullable.
+		normalized bool
 	}{
-		{"NodeInfo", reflect.TypeFor[NodeInfo](), true},
-		{"PeerInfo", reflect.TypeFor[PeerInfo](), true},
-		{"RouteInfo", reflect.TypeFor[RouteInfo](), true},
-		{"PingRequest", reflect.TypeFor[PingRequest](), false},
-		{"PingResult", reflect.TypeFor[PingResult](), true},
+		{"NodeInfo", reflect.TypeFor[NodeInfo](), true, false},
+		{"PeerInfo", reflect.TypeFor[PeerInfo](), true, false},
+		{"RouteInfo", reflect.TypeFor[RouteInfo](), true, false},
+		{"PingRequest", reflect.TypeFor[PingRequest](), false, false},
+		{"PingResult", reflect.TypeFor[PingResult](), true, false},
+		{"Topology", reflect.TypeFor[Topology](), true, true},
+		{"TopologyNode", reflect.TypeFor[TopologyNode](), true, false},
+		{"TopologyLink", reflect.TypeFor[TopologyLink](), true, false},
+		{"TopologyRoute", reflect.TypeFor[TopologyRoute](), true, false},
 	}
 	for _, tt := range tests {
 		s := d.Components.Schemas[tt.name]
@@ -402,7 +427,11 @@ func TestOpenAPITypes(t *testing.T) {
 			if p == nil {
 				continue
 			}
-			if want, nullable := schemaType(f.Type); p.Type != want || p.Nullable != nullable {
+			want, nullable := schemaType(f.Type)
+			if tt.normalized && want == "array" {
+				nullable = false
+			}
+			if p.Type != want || p.Nullable != nullable {
 				t.Errorf("%s.%s: schema type %q nullable=%v, Go %s wants %q nullable=%v", tt.name, name, p.Type, p.Nullable, f.Type, want, nullable)
 			}
 			if f.Type == reflect.TypeFor[time.Time]() && p.Format != "date-time" {
@@ -446,6 +475,21 @@ func TestOpenAPITypes(t *testing.T) {
 		if *p.Minimum != l.min || *p.Maximum != l.max || p.Default != l.def {
 			t.Errorf("PingRequest.%s: schema %v..%v default %v, want %v..%v default %v",
 				l.field, *p.Minimum, *p.Maximum, p.Default, l.min, l.max, l.def)
+		}
+	}
+	// Metrics and costs are bounded by MetricInfinity; a route in use is always below it.
+	for _, m := range []struct {
+		schema, field string
+		max           float64
+	}{
+		{"RouteInfo", "metric", MetricInfinity},
+		{"TopologyNode", "metric", MetricInfinity},
+		{"TopologyLink", "cost", MetricInfinity},
+		{"TopologyRoute", "metric", MetricInfinity - 1},
+	} {
+		p := d.Components.Schemas[m.schema].Properties.get(m.field)
+		if p == nil || p.Minimum == nil || p.Maximum == nil || *p.Minimum != 0 || *p.Maximum != m.max {
+			t.Errorf("%s.%s: bounds must be 0..%v", m.schema, m.field, m.max)
 		}
 	}
 	if !strings.Contains(d.Info.Description, fmt.Sprint(MaxBodySize)) {

@@ -29,6 +29,34 @@ const (
 const (
 	// InnerDatagram is followed by an application datagram.
 	InnerDatagram byte = 0x01
+	// InnerEchoRequest is followed by EchoDataSize bytes that the
+	// destination returns in an InnerEchoReply (Core.Probe).
+	InnerEchoRequest byte = 0x02
+	// InnerEchoReply is followed by the EchoDataSize bytes of the request.
+	InnerEchoReply byte = 0x03
+	// EchoDataSize is the size of the data of an echo request or reply.
+	EchoDataSize = 8
+)
+
+// Self-healing hooks (heal.go, probe.go).
+const (
+	// MaxCostFactor is the largest link cost multiplier SetCostFactor
+	// accepts: 64 turns a perfect link into the cost of a link losing
+	// about 98% of its packets.
+	MaxCostFactor = 64.0
+
+	// QuarantinePenalty is the metric added to the routes through a
+	// quarantined neighbour: the cost of 64 perfect links, so that any
+	// other route of fewer hops wins.
+	QuarantinePenalty uint16 = 0x4000
+
+	// ProbeActiveWindow is how recently a datagram must have been sent to
+	// a peer for Probe to send it echo requests.
+	ProbeActiveWindow = 10 * time.Second
+
+	// MaxOutstandingProbes bounds the unanswered messages counted per peer
+	// for the relay accounting; answers beyond it are not credited.
+	MaxOutstandingProbes = 64
 )
 
 // Sizes, in bytes.

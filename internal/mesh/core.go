@@ -36,6 +36,8 @@ type Core struct {
 	delivered []Datagram
 	events    []Event
 	stats     Stats
+
+	heal healing // self-healing hooks (heal.go)
 }
 
 // New returns the Core of the node cfg.Identity, starting at now.
@@ -115,6 +117,7 @@ func (c *Core) NeighbourDown(now time.Time, id identity.NodeID) {
 	}
 	delete(c.nbrs, id)
 	c.links.Remove(id)
+	c.forgetHealing(now, id)
 	if up {
 		c.router.NeighbourDown(now, id)
 		c.emit(Event{Kind: EventLinkDown, At: now, Peer: id, Cost: link.CostInfinity})
@@ -246,7 +249,7 @@ func (c *Core) linkEvents(now time.Time) {
 		}
 		switch e.Kind {
 		case link.EventUp:
-			if err := c.router.NeighbourUp(now, e.Neighbour, e.Cost); err != nil {
+			if err := c.router.NeighbourUp(now, e.Neighbour, c.effectiveCost(e.Neighbour, e.Cost)); err != nil {
 				continue // unreachable: MaxNeighbours is the router's limit
 			}
 			c.nbrs[e.Neighbour] = true
@@ -258,7 +261,7 @@ func (c *Core) linkEvents(now time.Time) {
 				c.emit(Event{Kind: EventLinkDown, At: now, Peer: e.Neighbour, Cost: e.Cost})
 			}
 		case link.EventCostChanged:
-			if up && c.router.NeighbourCost(now, e.Neighbour, e.Cost) == nil {
+			if up && c.router.NeighbourCost(now, e.Neighbour, c.effectiveCost(e.Neighbour, e.Cost)) == nil {
 				c.emit(Event{Kind: EventLinkCost, At: now, Peer: e.Neighbour, Cost: e.Cost})
 			}
 		}

@@ -25,6 +25,12 @@ type peer struct {
 	// route; the route's installation clears nextAttempt.
 	awaitingRoute bool
 	lastActive    time.Time
+
+	// Relay accounting (probe.go): when a datagram was last sent, the next
+	// hop of the answer-calling messages outstanding, and their number.
+	lastSent    time.Time
+	probeHop    identity.NodeID
+	outstanding int
 }
 
 // queued is a datagram waiting for a session.
@@ -119,7 +125,7 @@ func (c *Core) Send(now time.Time, dst identity.NodeID, data []byte) error {
 	if p == nil {
 		return c.drop(now, dst, DropQueueFull, fmt.Errorf("%w: %d end-to-end peers", ErrQueueFull, len(c.peers)))
 	}
-	p.lastActive = now
+	p.lastActive, p.lastSent = now, now
 	payload := make([]byte, 1+len(data))
 	payload[0] = InnerDatagram
 	copy(payload[1:], data)
@@ -187,6 +193,7 @@ func (c *Core) maybeHandshake(now time.Time, p *peer) {
 		return
 	}
 	p.nextAttempt = now.Add(c.cfg.HandshakeRetryInterval)
+	c.countRelayed(p)
 	c.sendHandshake(now, dgs, p.id)
 }
 
@@ -251,6 +258,9 @@ func (c *Core) receiveFrame(now time.Time, src identity.NodeID, frame []byte) er
 	if len(pt) == 0 {
 		return nil // keepalive
 	}
+	if pt[0] == InnerEchoRequest || pt[0] == InnerEchoReply {
+		return c.receiveEcho(now, p, pt)
+	}
 	if pt[0] != InnerDatagram {
 		return c.drop(now, src, DropMalformed, fmt.Errorf("%w: unknown inner kind %#02x", ErrMalformed, pt[0]))
 	}
@@ -309,6 +319,7 @@ func (c *Core) established(now time.Time, est *handshake.Established, hint ident
 		return
 	}
 	c.rotate(p, s)
+	c.countConfirmed(p)
 	c.emit(Event{Kind: EventSessionUp, At: now, Peer: p.id})
 	_ = c.seal(now, p, nil) // the keepalive that confirms the session to the responder
 	c.flush(now, p)

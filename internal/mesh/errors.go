@@ -63,4 +63,11 @@ var (
 
 	// ErrTooLarge reports a datagram longer than MaxDatagramSize.
 	ErrTooLarge = errors.New("mesh: datagram too large")
+
+	// ErrInvalidCostFactor reports a SetCostFactor outside [1, MaxCostFactor].
+	ErrInvalidCostFactor = errors.New("mesh: invalid cost factor")
+
+	// ErrNoPeer reports a Rekey of a node this Core has no end-to-end
+	// state for.
+	ErrNoPeer = errors.New("mesh: no such end-to-end peer")
 )

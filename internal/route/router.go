@@ -29,6 +29,7 @@ type Router struct {
 	deadline time.Time
 
 	neighbours map[identity.NodeID]uint16 // link cost of each neighbour
+	penalty    map[identity.NodeID]uint16 // transit penalty of quarantined neighbours (transit.go)
 	dests      map[identity.NodeID]*dest
 	order      []identity.NodeID // keys of dests, sorted, for deterministic iteration
 	nroutes    int
@@ -167,8 +168,9 @@ func (r *Router) recost(now time.Time, id identity.NodeID, cost uint16) {
 	for _, dst := range r.order {
 		d := r.dests[dst]
 		if e := d.route(id); e != nil {
-			e.metric = addMetric(cost, e.advertised)
+			e.metric = r.routeMetric(id, dst, cost, e.advertised)
 			r.reselect(now, dst, d)
+			r.requestIfBetterUnfeasible(now, dst, d)
 		}
 	}
 }
@@ -235,7 +237,7 @@ func (r *Router) handleUpdate(now time.Time, from identity.NodeID, cost uint16, 
 		d.routes = append(d.routes, e)
 		r.nroutes++
 	}
-	e.seqno, e.advertised, e.metric = u.Seqno, u.Metric, addMetric(cost, u.Metric)
+	e.seqno, e.advertised, e.metric = u.Seqno, u.Metric, r.routeMetric(from, u.Dst, cost, u.Metric)
 	if u.Metric == Infinity {
 		e.expires = now.Add(r.cfg.RouteExpiry)
 	} else {

@@ -86,8 +86,9 @@ func cli(t *testing.T, bin, dir string, args ...string) string {
 	return string(out)
 }
 
-// startNode writes a config and starts a node process; it is killed when the test ends.
-func startNode(t *testing.T, bin, dir, name, ca string, udp int, peers []int) *proc {
+// startNode writes a config, with the YAML lines of extra appended, and starts a node process; it is
+// killed when the test ends.
+func startNode(t *testing.T, bin, dir, name, ca string, udp int, peers []int, extra ...string) *proc {
 	t.Helper()
 	apiAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t, "tcp"))
 	var ps []string
@@ -95,7 +96,7 @@ func startNode(t *testing.T, bin, dir, name, ca string, udp int, peers []int) *p
 		ps = append(ps, fmt.Sprintf("{address: 127.0.0.1:%d}", p))
 	}
 	cfg := fmt.Sprintf("listen: 127.0.0.1:%d\nidentity: {key: %s.key, cert: %s.crt, ca: %s}\npeers: [%s]\napi: {listen: %s}\nlog: {level: debug}\ntimers: {keepalive: 1s}\n",
-		udp, name, name, ca, strings.Join(ps, ", "), apiAddr)
+		udp, name, name, ca, strings.Join(ps, ", "), apiAddr) + strings.Join(extra, "")
 	path := filepath.Join(dir, name+".yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

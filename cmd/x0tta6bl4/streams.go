@@ -23,6 +23,9 @@ type streamServices struct {
 	wg   sync.WaitGroup
 	errs []error
 	mu   sync.Mutex
+	// cancel ends the services started so far; stop calls it, so that a start that fails half-way
+	// does not leave stop waiting for listeners whose context is still live.
+	cancel context.CancelFunc
 }
 
 // newStreamServices returns the datagram mux a node must deliver to (Options.OnDatagram); start
@@ -36,6 +39,7 @@ func newStreamServices(self identity.NodeID) *streamServices {
 // start opens the stream endpoint and the configured listeners; they stop when ctx ends.
 func (s *streamServices) start(ctx context.Context, n *node.Node, cfg *config.Config, log *slog.Logger) error {
 	s.n = n
+	ctx, s.cancel = context.WithCancel(ctx)
 	ep, err := stream.NewEndpoint(stream.Config{Mux: s.mux, Rand: rand.Reader, Logger: log})
 	if err != nil {
 		return err
@@ -70,6 +74,31 @@ func (s *streamServices) start(ctx context.Context, n *node.Node, cfg *config.Co
 		log.Info("socks5 proxy listening", "addr", l.Addr().String(), "exit", exit.Short())
 		s.run(func() error { return (&stream.SOCKSServer{Streams: ep, Exit: exit, Logger: log}).Serve(ctx, l) })
 	}
+	for i, f := range cfg.Forward {
+		if err := s.startForward(ctx, log, f); err != nil {
+			return fmt.Errorf("forward[%d] (listen %s, exit %.16s, target %s): %w", i, f.Listen, f.Exit, f.Target, err)
+		}
+	}
+	return nil
+}
+
+// startForward listens on f.Listen and forwards its connections to f.Target through the exit f.Exit.
+func (s *streamServices) startForward(ctx context.Context, log *slog.Logger, f config.Forward) error {
+	exit, err := identity.ParseNodeID(f.Exit)
+	if err != nil {
+		return err
+	}
+	if _, err := stream.ParseTarget(f.Target); err != nil {
+		return err
+	}
+	var lc net.ListenConfig
+	l, err := lc.Listen(ctx, "tcp", f.Listen)
+	if err != nil {
+		return err
+	}
+	log.Info("forward listening", "listen", l.Addr().String(), "exit", exit.Short(), "target", f.Target)
+	fw := &stream.Forward{Streams: s.ep, Listen: f.Listen, To: exit, Target: f.Target, Logger: log}
+	s.run(func() error { return fw.Serve(ctx, l) })
 	return nil
 }
 
@@ -85,8 +114,11 @@ func (s *streamServices) run(f func() error) {
 	}()
 }
 
-// stop waits for the listeners (their context has ended) and closes the endpoint and the mux.
+// stop ends the listeners, waits for them and closes the endpoint and the mux.
 func (s *streamServices) stop() error {
+	if s.cancel != nil {
+		s.cancel()
+	}
 	s.wg.Wait()
 	var errs []error
 	if s.ep != nil {

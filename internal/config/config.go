@@ -3,6 +3,22 @@
 // Decoding is strict: unknown fields, duplicate keys and files larger than MaxFileSize are refused.
 // Validation reports every problem at once, each as a *FieldError naming the field by its YAML path
 // (for example "peers[1].address") and what is wrong with it.
+//
+// A node that offers its SOCKS5 proxy and one forwarded TCP port, both leaving the mesh at other
+// nodes, might be configured as:
+//
+//	listen: 0.0.0.0:7000
+//	identity: {key: node.key, cert: node.crt, ca: ca.crt}
+//	peers:
+//	  - address: 192.0.2.10:7000
+//	socks: {listen: 127.0.0.1:1080, exit: <exit node ID, 64 hex characters>}
+//	forward:
+//	  - listen: 127.0.0.1:2222
+//	    exit: <exit node ID>
+//	    target: git.internal:22
+//
+// Each forward entry accepts TCP connections on listen and carries each over a mesh stream to the
+// exit node, which connects to target if its exit.allow policy allows it.
 package config
 
 import (
@@ -10,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -27,6 +44,10 @@ const (
 	MaxFileSize = 1 << 20
 	// MaxPeers bounds the number of static peers.
 	MaxPeers = 1024
+	// MaxForwards bounds the number of forward entries (each holds a listening socket).
+	MaxForwards = 64
+	// MaxTargetHostLen is the longest forward target host, the SOCKS5 and exit request limit.
+	MaxTargetHostLen = 255
 	// DefaultAPIListen is the local HTTP endpoint when none is configured.
 	DefaultAPIListen = "127.0.0.1:7100"
 	// DefaultKeepalive is the keepalive interval on idle sessions (WireGuard's persistent keepalive
@@ -65,6 +86,9 @@ type Config struct {
 	SOCKS SOCKS `yaml:"socks"`
 	// Exit, when it allows any destination, lets other nodes' SOCKS5 connections exit here.
 	Exit Exit `yaml:"exit"`
+	// Forward lists local TCP ports forwarded through the mesh, each to a target dialed by an exit
+	// node.
+	Forward []Forward `yaml:"forward"`
 	// API configures the local HTTP endpoint.
 	API API `yaml:"api"`
 	// Log configures structured logging.
@@ -96,6 +120,17 @@ type SOCKS struct {
 	Listen string `yaml:"listen"`
 	// Exit is the node ID (64 hex characters) where proxied connections leave the mesh.
 	Exit string `yaml:"exit"`
+}
+
+// Forward forwards the TCP connections accepted on Listen, each over a mesh stream to the node Exit,
+// which connects to Target subject to its exit.allow policy.
+type Forward struct {
+	// Listen is the local TCP address, host:port, such as 127.0.0.1:2222.
+	Listen string `yaml:"listen"`
+	// Exit is the node ID (64 hexadecimal characters) of the node that connects to Target.
+	Exit string `yaml:"exit"`
+	// Target is the destination host:port as seen from Exit, such as 10.0.0.5:22 or db.lan:5432.
+	Target string `yaml:"target"`
 }
 
 // Exit configures what this node lets proxied connections reach. Nothing is allowed by default.
@@ -318,6 +353,7 @@ func (c *Config) Validate() error {
 			add(fmt.Sprintf("exit.allow[%d]", i), "%v", err)
 		}
 	}
+	c.validateForwards(add)
 	if c.API.Listen != "off" {
 		ap, err := netip.ParseAddrPort(c.API.Listen)
 		if err != nil {
@@ -347,6 +383,60 @@ func (c *Config) Validate() error {
 	}
 	sortErrors(errs)
 	return errors.Join(errs...)
+}
+
+// validateForwards checks the forward entries: each listen address is host:port and used once (also
+// not by socks.listen or api.listen), each exit a node ID, each target host:port.
+func (c *Config) validateForwards(add func(field, format string, args ...any)) {
+	if len(c.Forward) > MaxForwards {
+		add("forward", "%d entries, at most %d allowed", len(c.Forward), MaxForwards)
+	}
+	taken := map[string]string{}
+	for _, l := range [...]struct{ field, addr string }{{"api.listen", c.API.Listen}, {"socks.listen", c.SOCKS.Listen}} {
+		if k, err := hostPortKey(l.addr); err == nil {
+			taken[k] = l.field
+		}
+	}
+	for i, f := range c.Forward {
+		field := fmt.Sprintf("forward[%d]", i)
+		if k, err := hostPortKey(f.Listen); err != nil {
+			add(field+".listen", "%q is not host:port (%v)", f.Listen, err)
+		} else if prev, dup := taken[k]; dup {
+			add(field+".listen", "%s is already used by %s", f.Listen, prev)
+		} else {
+			taken[k] = field + ".listen"
+		}
+		if !isHex(f.Exit, 64) {
+			add(field+".exit", "must be the exit node's ID, 64 hexadecimal characters")
+		}
+		if _, err := hostPortKey(f.Target); err != nil {
+			add(field+".target", "%q is not host:port (%v)", f.Target, err)
+		}
+	}
+}
+
+// hostPortKey checks that s is host:port with a non-empty printable host of at most
+// MaxTargetHostLen bytes and a port 1..65535, and returns it in a canonical form for comparison.
+func hostPortKey(s string) (string, error) {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return "", err
+	}
+	p, err := strconv.ParseUint(port, 10, 16)
+	switch {
+	case host == "":
+		return "", errors.New("empty host")
+	case len(host) > MaxTargetHostLen:
+		return "", fmt.Errorf("host longer than %d bytes", MaxTargetHostLen)
+	case strings.ContainsFunc(host, func(r rune) bool { return r <= ' ' || r >= 0x7f }):
+		return "", errors.New("host contains a space, control or non-ASCII character")
+	case err != nil || p == 0:
+		return "", fmt.Errorf("port %q is not 1..65535", port)
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		return netip.AddrPortFrom(a.Unmap(), uint16(p)).String(), nil
+	}
+	return strings.ToLower(host) + ":" + strconv.FormatUint(p, 10), nil
 }
 
 func isHex(s string, n int) bool {

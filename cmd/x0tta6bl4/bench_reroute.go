@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	mrand "math/rand/v2"
 	"net/netip"
 	"slices"
@@ -23,15 +24,19 @@ import (
 
 // Durations of one reroute trial.
 const (
-	rerouteWarmup  = 500 * time.Millisecond // probes flowing on the direct link before the cut
+	rerouteWarmup  = 500 * time.Millisecond // time between the session coming up and the cut (load flowing on busy trials)
 	rerouteObserve = 2 * time.Second        // how long after the cut probes are watched
 	rerouteSetup   = 20 * time.Second       // bound on waiting for routes and sessions
+	rerouteTick    = time.Millisecond       // pacing step of the bulk load
+	rerouteBulk    = 1000                   // bytes of one bulk-load datagram (probes are 4 bytes)
+	rerouteMaxLoad = 1000.0                 // largest --load, MB/s
 )
 
 // rerouteTrial is the outcome of one cut.
 type rerouteTrial struct {
 	Busy        bool    `json:"busy"`
 	DetectionMS float64 `json:"detection_ms"`
+	CarriedMBps float64 `json:"carried_mb_per_s,omitempty"` // bulk load arriving at c before the cut
 	OutageMS    float64 `json:"outage_ms,omitempty"`
 	ProbesSent  int     `json:"probes_sent,omitempty"`
 	ProbesLost  int     `json:"probes_lost,omitempty"`
@@ -40,6 +45,7 @@ type rerouteTrial struct {
 // rerouteReport summarises the trials.
 type rerouteReport struct {
 	ProbeMS       float64        `json:"probe_interval_ms"`
+	LoadMBps      float64        `json:"load_mb_per_s"`
 	Trials        []rerouteTrial `json:"trials"`
 	DetectIdleP50 float64        `json:"detection_idle_p50_ms"`
 	DetectIdleMax float64        `json:"detection_idle_max_ms"`
@@ -52,6 +58,7 @@ type rerouteReport struct {
 func newBenchRerouteCmd() *cobra.Command {
 	var trials int
 	var probe time.Duration
+	var load float64
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "reroute",
@@ -59,45 +66,54 @@ func newBenchRerouteCmd() *cobra.Command {
 		Long: "Starts three nodes a, b, c on UDP sockets on 127.0.0.1 in a triangle, sends a datagram from a to c " +
 			"every --probe through the mesh, then blackholes the a-c link in both directions with the nodes' " +
 			"fault-injecting transport. Detection is the time from the cut until a's route to c moves to b; the " +
-			"outage is the longest gap between probes arriving at c. Idle trials cut the link with no probes.",
+			"outage is the longest gap between probes arriving at c. Idle trials cut the link with no traffic; busy " +
+			"trials cut it while it carries the probes and a bulk load of --load MB/s of 1,000-byte datagrams a to c.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			rep, err := benchReroute(cmd.Context(), trials, probe)
+			rep, err := benchReroute(cmd.Context(), trials, probe, load)
 			if err != nil {
 				return err
 			}
 			if asJSON {
 				return json.NewEncoder(cmd.OutOrStdout()).Encode(rep)
 			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "%-6s %5s %12s %10s %6s %5s\n", "trial", "load", "detection", "outage", "sent", "lost")
-			for i, t := range rep.Trials {
-				load := "idle"
-				if t.Busy {
-					load = "busy"
-				}
-				fmt.Fprintf(w, "%-6d %5s %10.0fms %8.0fms %6d %5d\n", i+1, load, t.DetectionMS, t.OutageMS, t.ProbesSent, t.ProbesLost)
-			}
-			fmt.Fprintf(w, "detection idle p50 %.0f ms max %.0f ms; busy p50 %.0f ms max %.0f ms (goal <= 300 ms)\n",
-				rep.DetectIdleP50, rep.DetectIdleMax, rep.DetectBusyP50, rep.DetectBusyMax)
-			fmt.Fprintf(w, "outage with %.0f ms probes: p50 %.0f ms, max %.0f ms (goal <= 1000 ms)\n", rep.ProbeMS, rep.OutageP50, rep.OutageMax)
+			printRerouteReport(cmd.OutOrStdout(), rep)
 			return nil
 		},
 	}
 	cmd.Flags().IntVar(&trials, "trials", 5, "trials of each kind (idle and busy)")
 	cmd.Flags().DurationVar(&probe, "probe", 10*time.Millisecond, "probe interval on busy trials")
+	cmd.Flags().Float64Var(&load, "load", 10, "bulk load on busy trials in MB/s (10^6 bytes), 0 for probes only")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
-func benchReroute(ctx context.Context, trials int, probe time.Duration) (rerouteReport, error) {
-	rep := rerouteReport{ProbeMS: float64(probe) / float64(time.Millisecond)}
+// printRerouteReport prints rep as a table.
+func printRerouteReport(w io.Writer, rep rerouteReport) {
+	fmt.Fprintf(w, "%-6s %5s %12s %10s %6s %5s %9s\n", "trial", "link", "detection", "outage", "sent", "lost", "MB/s")
+	for i, t := range rep.Trials {
+		link := "idle"
+		if t.Busy {
+			link = "busy"
+		}
+		fmt.Fprintf(w, "%-6d %5s %10.0fms %8.0fms %6d %5d %9.1f\n", i+1, link, t.DetectionMS, t.OutageMS, t.ProbesSent, t.ProbesLost, t.CarriedMBps)
+	}
+	fmt.Fprintf(w, "detection idle p50 %.0f ms max %.0f ms; busy p50 %.0f ms max %.0f ms (goal <= 300 ms)\n",
+		rep.DetectIdleP50, rep.DetectIdleMax, rep.DetectBusyP50, rep.DetectBusyMax)
+	fmt.Fprintf(w, "outage with %.0f ms probes: p50 %.0f ms, max %.0f ms (goal <= 1000 ms)\n", rep.ProbeMS, rep.OutageP50, rep.OutageMax)
+}
+
+func benchReroute(ctx context.Context, trials int, probe time.Duration, load float64) (rerouteReport, error) {
+	rep := rerouteReport{ProbeMS: float64(probe) / float64(time.Millisecond), LoadMBps: load}
 	if trials < 1 || probe <= 0 {
 		return rep, errors.New("--trials and --probe must be positive")
 	}
+	if !(load >= 0 && load <= rerouteMaxLoad) {
+		return rep, fmt.Errorf("--load must be in 0..%g MB/s", rerouteMaxLoad)
+	}
 	var idle, busy, outage []float64
 	for i := 0; i < 2*trials; i++ {
-		t, err := rerouteOnce(ctx, i%2 == 1, probe)
+		t, err := rerouteOnce(ctx, i%2 == 1, probe, load)
 		if err != nil {
 			return rep, fmt.Errorf("trial %d: %w", i+1, err)
 		}
@@ -202,13 +218,18 @@ func nextHop(n *node.Node, dst identity.NodeID) string {
 	return ""
 }
 
-func rerouteOnce(ctx context.Context, busy bool, probe time.Duration) (res rerouteTrial, err error) {
+func rerouteOnce(ctx context.Context, busy bool, probe time.Duration, load float64) (res rerouteTrial, err error) {
 	res.Busy = busy
 	var mu sync.Mutex
 	var arrivals []time.Time
+	var bulkBytes int64 // bulk load received at c
 	tr, err := startTriangle(ctx, func(_ identity.NodeID, p []byte) {
 		mu.Lock()
-		arrivals = append(arrivals, time.Now())
+		if len(p) == rerouteBulk {
+			bulkBytes += int64(len(p))
+		} else {
+			arrivals = append(arrivals, time.Now())
+		}
 		mu.Unlock()
 	})
 	if err != nil {
@@ -242,7 +263,9 @@ func rerouteOnce(ctx context.Context, busy bool, probe time.Duration) (res rerou
 	mu.Unlock()
 
 	stopProbes := make(chan struct{})
-	probesDone := make(chan int)
+	probesDone := make(chan int, 2) // the probe and bulk senders' counts; buffered so neither leaks
+	stopOnce := sync.OnceFunc(func() { close(stopProbes) })
+	defer stopOnce() // on early returns
 	if busy {
 		go func() {
 			t := time.NewTicker(probe)
@@ -260,6 +283,22 @@ func rerouteOnce(ctx context.Context, busy bool, probe time.Duration) (res rerou
 				}
 			}
 		}()
+		if load > 0 {
+			go func() {
+				bulkLoad(stopProbes, a, c.ID(), load)
+				probesDone <- 0
+			}()
+		}
+		warm := time.Now()
+		mu.Lock()
+		bulkBytes = 0
+		mu.Unlock()
+		time.Sleep(rerouteWarmup)
+		mu.Lock()
+		res.CarriedMBps = float64(bulkBytes) / time.Since(warm).Seconds() / 1e6
+		mu.Unlock()
+	} else {
+		// The same time on the idle link, so that both kinds cut links with the same hello history.
 		time.Sleep(rerouteWarmup)
 	}
 	cut := time.Now()
@@ -276,8 +315,11 @@ func rerouteOnce(ctx context.Context, busy bool, probe time.Duration) (res rerou
 		return res, nil
 	}
 	time.Sleep(max(0, rerouteObserve-time.Since(cut)))
-	close(stopProbes)
+	stopOnce()
 	res.ProbesSent = <-probesDone
+	if load > 0 {
+		res.ProbesSent += <-probesDone // the bulk sender reports 0
+	}
 	time.Sleep(50 * time.Millisecond) // let the last probes arrive
 	mu.Lock()
 	defer mu.Unlock()
@@ -292,4 +334,22 @@ func rerouteOnce(ctx context.Context, busy bool, probe time.Duration) (res rerou
 		prev = t
 	}
 	return res, nil
+}
+
+// bulkLoad sends rerouteBulk-byte datagrams from a to c at load MB/s until stop is closed.
+func bulkLoad(stop <-chan struct{}, a *node.Node, c identity.NodeID, load float64) {
+	p := make([]byte, rerouteBulk)
+	start := time.Now()
+	var sent float64
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		for due := load * 1e6 * time.Since(start).Seconds(); sent < due; sent += rerouteBulk {
+			_ = a.Send(c, p) // datagrams lost to the cut are part of the load
+		}
+		time.Sleep(rerouteTick)
+	}
 }

@@ -77,6 +77,7 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Run measured benchmarks and print reports",
 	}
-	bench.AddCommand(newBenchHandshakeCmd(), newBenchSessionCmd(), newBenchTimingCmd(), newBenchRerouteCmd(), newBenchGraphSAGECmd())
+	bench.AddCommand(newBenchHandshakeCmd(), newBenchSessionCmd(), newBenchTimingCmd(), newBenchRerouteCmd(), newBenchGraphSAGECmd(),
+		newBenchStreamCmd(), newBenchStreamPeerCmd())
 	return bench
 }

@@ -27,6 +27,39 @@ func ipCmd(t *testing.T, args ...string) {
 	}
 }
 
+// nsCLI runs the CLI inside namespace ns (a node's API listens on that namespace's loopback).
+func nsCLI(bin, ns string, args ...string) (string, error) {
+	out, err := exec.Command("ip", append([]string{"netns", "exec", ns, bin}, args...)...).CombinedOutput()
+	return string(out), err
+}
+
+// nsNextHop returns the name of the next hop of the selected route of the node in ns (its API on
+// the default address) to the node named to, or "" when there is none.
+func nsNextHop(bin, ns, to string) string {
+	out, err := nsCLI(bin, ns, "routes", "--json")
+	if err != nil {
+		return ""
+	}
+	var routes []api.RouteInfo
+	if json.Unmarshal([]byte(out), &routes) != nil {
+		return ""
+	}
+	ids := map[string]string{}
+	if out, err := nsCLI(bin, ns, "peers", "--json"); err == nil {
+		var peers []api.PeerInfo
+		_ = json.Unmarshal([]byte(out), &peers)
+		for _, p := range peers {
+			ids[p.ID] = p.Name
+		}
+	}
+	for _, r := range routes {
+		if r.Selected && ids[r.Destination] == to {
+			return ids[r.NextHop]
+		}
+	}
+	return ""
+}
+
 // TestNamespaceTriangle runs three node processes in three network namespaces joined by veth pairs
 // in a triangle (a-b, b-c, a-c). It checks that a reaches c directly (1,000 checked echoes), then
 // takes a's end of the a-c link down and checks that a's route to c moves to b and that the remaining
@@ -108,35 +141,8 @@ func TestNamespaceTriangle(t *testing.T) {
 			}
 		})
 	}
-	// inNS runs the CLI inside a host's namespace (the API listens on that namespace's loopback).
-	inNS := func(h string, args ...string) (string, error) {
-		out, err := exec.Command("ip", append([]string{"netns", "exec", hosts[h].ns, bin}, args...)...).CombinedOutput()
-		return string(out), err
-	}
-	routeTo := func(from, to string) string {
-		out, err := inNS(from, "routes", "--json")
-		if err != nil {
-			return ""
-		}
-		var routes []api.RouteInfo
-		if json.Unmarshal([]byte(out), &routes) != nil {
-			return ""
-		}
-		ids := map[string]string{}
-		if out, err := inNS(from, "peers", "--json"); err == nil {
-			var peers []api.PeerInfo
-			_ = json.Unmarshal([]byte(out), &peers)
-			for _, p := range peers {
-				ids[p.ID] = p.Name
-			}
-		}
-		for _, r := range routes {
-			if r.Selected && ids[r.Destination] == to {
-				return ids[r.NextHop]
-			}
-		}
-		return ""
-	}
+	inNS := func(h string, args ...string) (string, error) { return nsCLI(bin, hosts[h].ns, args...) }
+	routeTo := func(from, to string) string { return nsNextHop(bin, hosts[from].ns, to) }
 	waitFor(t, "a to route to c directly", 30*time.Second, func() bool { return routeTo("a", "c") == "c" })
 	if out, err := inNS("a", "ping", "--count", "1000", "--size", "1000", "c"); err != nil {
 		t.Fatalf("ping a->c: %v\n%s", err, out)

@@ -158,6 +158,9 @@ type Stats struct {
 	GaveUp uint64
 	// CookieRepliesSent counts CookieReplies and Retries sent.
 	CookieRepliesSent uint64
+	// InitiationsProcessed counts Initiations that passed mac1 and the load and cookie policy and
+	// went on to the expensive part (X25519 and ML-KEM decapsulation), whatever their outcome.
+	InitiationsProcessed uint64
 	// Dropped counts datagrams Receive dropped with an error.
 	Dropped uint64
 }

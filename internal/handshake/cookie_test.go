@@ -74,11 +74,18 @@ func TestAutomaticLoad(t *testing.T) {
 			t.Errorf("initiation %d: err = %v", i, err)
 		}
 	}
+	// The Initiation answered with a cookie got no key exchange.
+	if s := b.m.Stats(); s.InitiationsProcessed != 2 || s.CookieRepliesSent != 1 {
+		t.Errorf("under load: processed %d, cookie replies %d; want 2 and 1", s.InitiationsProcessed, s.CookieRepliesSent)
+	}
 	// A second later the bucket has refilled.
 	p := initiators[2]
 	dgs, _ := p.m.Initiate(t0.Add(time.Second), b.addr, b.cert)
 	if _, err := b.m.Receive(t0.Add(time.Second), p.addr, oneMessage(t, dgs)); err != nil {
 		t.Errorf("after a second: %v", err)
+	}
+	if s := b.m.Stats(); s.InitiationsProcessed != 3 {
+		t.Errorf("processed %d, want 3", s.InitiationsProcessed)
 	}
 }
 

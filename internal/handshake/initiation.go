@@ -130,6 +130,7 @@ func (m *Machine) handleInitiation(now time.Time, from netip.AddrPort, b []byte)
 		}
 	}
 
+	m.stats.InitiationsProcessed++
 	sym := m.responderState
 	defer sym.erase()
 	sym.mixHash(msg.ephX[:])

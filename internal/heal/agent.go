@@ -55,6 +55,10 @@ type Runtime struct {
 	// machine's Stats().Dropped and CookieRepliesSent; the Core's
 	// end-to-end machine's are added to them.
 	HandshakeDrops, CookieReplies uint64
+	// HandshakesProcessed is the hop-by-hop machine's
+	// Stats().InitiationsProcessed (Initiations that got the expensive key
+	// exchange); the Core's end-to-end machine's is added to it.
+	HandshakesProcessed uint64
 	// Handshakes counts the hop-by-hop handshakes started towards each
 	// neighbour and those that gave up. Only neighbours the Agent reports
 	// (current ones, and lost ones for RetainDown) are read.

@@ -8,8 +8,8 @@ import (
 
 // Timers.
 const (
-	// DefaultPeriod is how often Step runs when Options.Period is zero: the
-	// mapek windows (mapek.WindowSize samples) then cover six seconds.
+	// DefaultPeriod is how often Step runs when Options.Period is zero. The
+	// mapek windows are times (mapek.Config.Window), whatever the period.
 	DefaultPeriod = 100 * time.Millisecond
 
 	// MinPeriod is the shortest Options.Period accepted.

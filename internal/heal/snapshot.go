@@ -21,6 +21,18 @@ func (a *Agent) snapshot(now time.Time) mapek.Snapshot {
 	for _, r := range a.core.Relays() {
 		relays[r.ID] = [2]uint64{r.Relayed, r.Confirmed}
 	}
+	// via counts the selected routes through each neighbour, other than
+	// the route to the neighbour itself (mapek: RoutesVia).
+	via := make(map[identity.NodeID]int)
+	routes := 0
+	for _, r := range a.core.Routes() {
+		if r.Selected {
+			routes++
+			if r.NextHop != r.Dst {
+				via[r.NextHop]++
+			}
+		}
+	}
 	var snap mapek.Snapshot
 	cur := make(map[identity.NodeID]bool)
 	for _, n := range a.core.Neighbours() {
@@ -34,7 +46,7 @@ func (a *Agent) snapshot(now time.Time) mapek.Snapshot {
 		snap.Neighbours = append(snap.Neighbours, mapek.NeighbourSample{
 			ID: n.ID, Up: n.Link.Up, SRTT: n.Link.SRTT, RTTVar: n.Link.RTTVar,
 			RxLoss: n.Link.RxLoss, TxLoss: n.Link.TxLoss, Cost: n.Link.Cost,
-			Relayed: rc[0], Confirmed: rc[1],
+			Relayed: rc[0], Confirmed: rc[1], RoutesVia: min(via[n.ID], mapek.MaxRoutesVia),
 			HandshakeAttempts: hs.Attempts, HandshakeFailures: min(hs.Failures, hs.Attempts),
 		})
 	}
@@ -72,21 +84,16 @@ func (a *Agent) snapshot(now time.Time) mapek.Snapshot {
 
 	st := a.core.Stats()
 	hs := a.core.HandshakeStats()
-	routes := 0
-	for _, r := range a.core.Routes() {
-		if r.Selected {
-			routes++
-		}
-	}
 	snap.Node = mapek.NodeSample{
-		Drops:          st.Dropped,
-		HandshakeDrops: hs.Dropped + rt.HandshakeDrops,
-		CookieReplies:  hs.CookieRepliesSent + rt.CookieReplies,
-		RouteChanges:   a.routeChanges,
-		Routes:         routes,
-		QueueDrops:     st.Dropped.QueueFull + rt.QueueDrops,
-		CPU:            rt.CPU,
-		Memory:         rt.Memory,
+		Drops:               st.Dropped,
+		HandshakeDrops:      hs.Dropped + rt.HandshakeDrops,
+		CookieReplies:       hs.CookieRepliesSent + rt.CookieReplies,
+		HandshakesProcessed: hs.InitiationsProcessed + rt.HandshakesProcessed,
+		RouteChanges:        a.routeChanges,
+		Routes:              routes,
+		QueueDrops:          st.Dropped.QueueFull + rt.QueueDrops,
+		CPU:                 rt.CPU,
+		Memory:              rt.Memory,
 	}
 	return snap
 }

@@ -60,7 +60,7 @@ func (l *Loop) analyze(now time.Time) []Symptom {
 	// transport-blocked rule.
 	succeeded := 0
 	for _, st := range l.mon.links {
-		if handshakeSuccesses(st) > 0 {
+		if handshakeSuccesses(st, st.win.from(now.Add(-c.Window), linkAt)) > 0 {
 			succeeded++
 		}
 	}
@@ -76,30 +76,24 @@ func (l *Loop) analyze(now time.Time) []Symptom {
 			continue
 		}
 		last := st.win.last()
-		transitions := 0
-		var firstFlip time.Time
-		for i := 1; i < st.win.n; i++ {
-			if st.win.at(i).up != st.win.at(i-1).up {
-				if transitions == 0 {
-					firstFlip = st.win.at(i - 1).at
-				}
-				transitions++
-			}
-		}
+		from := st.win.from(now.Add(-c.Window), linkAt)
+		flips := func(s *linkSample) uint64 { return s.flips }
+		transitions := int(min(windowDelta(&st.win, from, flips), math.MaxInt32))
 		flapping := transitions >= c.FlapTransitions
 		if flapping {
-			add(Symptom{Kind: SymptomFlappingLink, Subject: id, Metric: float64(transitions),
-				Severity: severity(float64(transitions), float64(c.FlapTransitions)), Since: firstFlip,
-				Evidence: map[string]float64{"transitions": float64(transitions), "threshold": float64(c.FlapTransitions)}})
+			add(Symptom{Kind: SymptomFlappingLink, Subject: id, Metric: float64(transitions), Level: float64(transitions),
+				Severity: severity(float64(transitions), float64(c.FlapTransitions)), Since: firstChange(&st.win, from, linkAt, flips),
+				Evidence: map[string]float64{"transitions": float64(transitions), "threshold": float64(c.FlapTransitions),
+					"window_s": c.Window.Seconds()}})
 		}
-		if !last.up && st.downRun >= c.DeadLinkSamples && !flapping {
-			add(Symptom{Kind: SymptomDeadLink, Subject: id, Metric: 1, Severity: 1, Since: st.downSince,
-				Evidence: map[string]float64{"down_samples": float64(st.downRun), "threshold": float64(c.DeadLinkSamples)}})
+		if down := now.Sub(st.downSince); !last.up && down >= c.DeadLinkFor && !flapping {
+			add(Symptom{Kind: SymptomDeadLink, Subject: id, Metric: 1, Level: 1, Severity: 1, Since: st.downSince,
+				Evidence: map[string]float64{"down_s": down.Seconds(), "threshold_s": c.DeadLinkFor.Seconds()}})
 		}
 
 		// Relay counters.
-		relayed := windowDelta(&st.win, func(s *linkSample) uint64 { return s.relayed })
-		confirmed := windowDelta(&st.win, func(s *linkSample) uint64 { return s.confirmed })
+		relayed := windowDelta(&st.win, from, func(s *linkSample) uint64 { return s.relayed })
+		confirmed := windowDelta(&st.win, from, func(s *linkSample) uint64 { return s.confirmed })
 		ratio := 1.0
 		if relayed > 0 {
 			ratio = float64(min(confirmed, relayed)) / float64(relayed)
@@ -112,13 +106,15 @@ func (l *Loop) analyze(now time.Time) []Symptom {
 		}
 		var linkSyms []Symptom
 		if last.up {
-			linkSyms = l.linkRules(st, feat, relayed, ratio)
+			linkSyms = l.linkRules(now, st, feat, relayed, ratio)
+		} else {
+			st.lossSince, st.rttSince = time.Time{}, time.Time{}
 		}
 		if l.scorer != nil && last.up {
 			if p, ok := l.scorer.Score(feat); ok && !math.IsNaN(p) {
 				if p >= c.ScoreThreshold {
 					if len(linkSyms) == 0 {
-						linkSyms = []Symptom{{Kind: SymptomDegradedLink, Subject: id, Metric: st.lossEWMA, Since: now}}
+						linkSyms = []Symptom{{Kind: SymptomDegradedLink, Subject: id, Metric: st.lossEWMA, Level: last.loss, Since: now}}
 					}
 					for i := range linkSyms {
 						linkSyms[i].Decider = DecidedByScorer
@@ -141,17 +137,17 @@ func (l *Loop) analyze(now time.Time) []Symptom {
 		}
 
 		// Transport blocked.
-		att := windowDelta(&st.win, func(s *linkSample) uint64 { return s.hsAttempts })
-		fail := windowDelta(&st.win, func(s *linkSample) uint64 { return s.hsFail })
+		att := windowDelta(&st.win, from, func(s *linkSample) uint64 { return s.hsAttempts })
+		fail := windowDelta(&st.win, from, func(s *linkSample) uint64 { return s.hsFail })
 		if att >= c.BlockedMinAttempts && att > 0 {
 			fr := float64(min(fail, att)) / float64(att)
 			others := succeeded
-			if handshakeSuccesses(st) > 0 {
+			if handshakeSuccesses(st, from) > 0 {
 				others-- // this neighbour's own successes do not count
 			}
 			if fr >= c.BlockedFailRatio && others > 0 {
-				add(Symptom{Kind: SymptomTransportBlocked, Subject: id, Metric: fr, Severity: severity(fr, c.BlockedFailRatio),
-					Since:    firstChange(&st.win, linkAt, func(s *linkSample) uint64 { return s.hsFail }),
+				add(Symptom{Kind: SymptomTransportBlocked, Subject: id, Metric: fr, Level: fr, Severity: severity(fr, c.BlockedFailRatio),
+					Since:    firstChange(&st.win, from, linkAt, func(s *linkSample) uint64 { return s.hsFail }),
 					Evidence: map[string]float64{"attempts": float64(att), "failures": float64(fail), "peers_ok": float64(others)}})
 			}
 		}
@@ -169,44 +165,61 @@ func (l *Loop) analyze(now time.Time) []Symptom {
 }
 
 // linkRules are the degraded-link and misbehaving-relay rules of an up link.
-func (l *Loop) linkRules(st *linkState, f LinkFeatures, relayed uint64, ratio float64) []Symptom {
+func (l *Loop) linkRules(now time.Time, st *linkState, f LinkFeatures, relayed uint64, ratio float64) []Symptom {
 	c := &l.cfg
 	var out []Symptom
+	last := st.win.last()
 	lossLimit := c.DegradedLoss
 	if f.BaselineRTT > 0 {
 		lossLimit = math.Min(lossLimit, f.BaselineLoss+c.DegradedLossMargin)
 	}
-	rttRatio := 0.0
+	rttRatio, rawRatio := 0.0, 0.0
 	rttDegraded := false
+	rttLimit := time.Duration(math.MaxInt64)
 	if f.BaselineRTT > 0 {
 		rttRatio = float64(f.RTT) / float64(f.BaselineRTT)
+		rawRatio = float64(last.srtt) / float64(f.BaselineRTT)
 		rttDegraded = rttRatio >= c.DegradedRTTFactor && f.RTT-f.BaselineRTT >= c.DegradedRTTMin
+		rttLimit = time.Duration(c.DegradedRTTFactor * float64(f.BaselineRTT))
 	}
+	st.lossSince = trail(st.lossSince, last.loss >= lossLimit, now)
+	st.rttSince = trail(st.rttSince, last.srtt >= rttLimit, now)
 	if f.Loss >= lossLimit || rttDegraded {
-		metric := f.Loss
+		metric, level := f.Loss, last.loss
 		sev := severity(f.Loss, lossLimit)
-		since := runStart(&st.win, linkAt, func(s *linkSample) bool { return s.up && s.loss >= lossLimit })
+		since := st.lossSince
 		if rttDegraded && f.Loss < lossLimit {
-			metric = rttRatio
+			metric, level = rttRatio, rawRatio
 			sev = severity(rttRatio, c.DegradedRTTFactor)
-			limit := time.Duration(c.DegradedRTTFactor * float64(f.BaselineRTT))
-			since = runStart(&st.win, linkAt, func(s *linkSample) bool { return s.up && s.srtt >= limit })
+			since = st.rttSince
 		}
-		out = append(out, Symptom{Kind: SymptomDegradedLink, Subject: f.Peer, Metric: metric, Severity: sev, Since: since,
+		out = append(out, Symptom{Kind: SymptomDegradedLink, Subject: f.Peer, Metric: metric, Level: level, Severity: sev, Since: since,
 			Evidence: map[string]float64{"loss": f.Loss, "loss_limit": lossLimit, "rtt_s": f.RTT.Seconds(),
 				"baseline_rtt_s": f.BaselineRTT.Seconds(), "rtt_ratio": rttRatio}})
 	}
 	if relayed >= c.RelayMinSamples {
-		expected := 1 - st.win.last().txLoss
+		expected := 1 - last.txLoss
 		deficit := expected - ratio
 		if ratio <= c.BlackholeRatio || deficit >= c.GrayholeMargin {
-			out = append(out, Symptom{Kind: SymptomMisbehavingRelay, Subject: f.Peer, Metric: 1 - ratio,
+			out = append(out, Symptom{Kind: SymptomMisbehavingRelay, Subject: f.Peer, Metric: 1 - ratio, Level: 1 - ratio,
 				Severity: severity(deficit, c.GrayholeMargin),
-				Since:    firstChange(&st.win, linkAt, func(s *linkSample) uint64 { return s.relayed }),
+				Since:    firstChange(&st.win, st.win.from(now.Add(-c.Window), linkAt), linkAt, func(s *linkSample) uint64 { return s.relayed }),
 				Evidence: map[string]float64{"relayed": float64(relayed), "confirmed_ratio": ratio, "expected_ratio": expected}})
 		}
 	}
 	return out
+}
+
+// trail updates the start of a trailing run: since if the run goes on, now
+// if it begins, zero if cond no longer holds.
+func trail(since time.Time, cond bool, now time.Time) time.Time {
+	switch {
+	case !cond:
+		return time.Time{}
+	case since.IsZero():
+		return now
+	}
+	return since
 }
 
 // nodeRules are the node-wide rules.
@@ -214,46 +227,51 @@ func (l *Loop) nodeRules(now time.Time, add func(Symptom)) {
 	c := &l.cfg
 	w := &l.mon.node.win
 	last := w.last()
+	from := w.from(now.Add(-c.Window), nodeAt)
 
-	if w.n >= 2 {
-		prev := w.at(w.n - 2).routes
-		if prev >= c.PartitionMinRoutes {
-			lost := float64(prev-last.routes) / float64(prev)
-			if lost >= c.PartitionDrop {
-				add(Symptom{Kind: SymptomPartition, Subject: LocalNode(), Metric: lost, Severity: severity(lost, c.PartitionDrop),
-					Since: now, Evidence: map[string]float64{"routes_before": float64(prev), "routes_now": float64(last.routes), "lost": lost}})
-			}
+	peak := 0
+	for i := from; i < w.n; i++ {
+		peak = max(peak, w.at(i).routesMax)
+	}
+	if peak >= c.PartitionMinRoutes {
+		lost := float64(peak-last.routes) / float64(peak)
+		if lost >= c.PartitionDrop {
+			limit := float64(peak) * (1 - c.PartitionDrop)
+			add(Symptom{Kind: SymptomPartition, Subject: LocalNode(), Metric: lost, Level: lost, Severity: severity(lost, c.PartitionDrop),
+				Since:    runStart(w, from, nodeAt, func(s *nodeSample) bool { return float64(s.routes) <= limit }),
+				Evidence: map[string]float64{"routes_max": float64(peak), "routes_now": float64(last.routes), "lost": lost, "window_s": c.Window.Seconds()}})
 		}
 	}
 
-	qRate, qSince := rate(w, nodeAt, func(s *nodeSample) uint64 { return s.queue }, c.OverloadQueueDropRate)
+	qRate, qLevel, qSince := rate(w, from, nodeAt, func(s *nodeSample) uint64 { return s.queue }, c.OverloadQueueDropRate)
 	cpu, mem := l.mon.node.cpuEWMA, l.mon.node.memoryEWMA
+	l.mon.node.overSince = trail(l.mon.node.overSince, last.cpu >= c.OverloadCPU || last.memory >= c.OverloadMemory, now)
 	if cpu >= c.OverloadCPU || mem >= c.OverloadMemory || qRate >= c.OverloadQueueDropRate {
 		sev := math.Max(severity(cpu, c.OverloadCPU), severity(mem, c.OverloadMemory))
-		metric := math.Max(cpu, mem)
-		since := runStart(w, nodeAt, func(s *nodeSample) bool { return s.cpu >= c.OverloadCPU || s.memory >= c.OverloadMemory })
+		metric, level := math.Max(cpu, mem), math.Max(last.cpu, last.memory)
+		since := l.mon.node.overSince
 		if qRate >= c.OverloadQueueDropRate && cpu < c.OverloadCPU && mem < c.OverloadMemory {
-			sev, metric, since = severity(qRate, c.OverloadQueueDropRate), qRate, qSince
+			sev, metric, level, since = severity(qRate, c.OverloadQueueDropRate), qRate, qLevel, qSince
 		}
-		add(Symptom{Kind: SymptomOverload, Subject: LocalNode(), Metric: metric, Severity: sev, Since: since,
+		add(Symptom{Kind: SymptomOverload, Subject: LocalNode(), Metric: metric, Level: level, Severity: sev, Since: since,
 			Evidence: map[string]float64{"cpu": cpu, "memory": mem, "queue_drops_per_s": qRate}})
 	}
 
-	if r, since := rate(w, nodeAt, func(s *nodeSample) uint64 { return s.forged }, c.ForgedRate); r >= c.ForgedRate {
-		add(Symptom{Kind: SymptomForgedTraffic, Subject: LocalNode(), Metric: r, Severity: severity(r, c.ForgedRate), Since: since,
+	if r, lv, since := rate(w, from, nodeAt, func(s *nodeSample) uint64 { return s.forged }, c.ForgedRate); r >= c.ForgedRate {
+		add(Symptom{Kind: SymptomForgedTraffic, Subject: LocalNode(), Metric: r, Level: lv, Severity: severity(r, c.ForgedRate), Since: since,
 			Evidence: map[string]float64{"invalid_per_s": r, "threshold": c.ForgedRate}})
 	}
-	if r, since := rate(w, nodeAt, func(s *nodeSample) uint64 { return s.hsFlood }, c.HandshakeFloodRate); r >= c.HandshakeFloodRate {
-		add(Symptom{Kind: SymptomHandshakeFlood, Subject: LocalNode(), Metric: r, Severity: severity(r, c.HandshakeFloodRate), Since: since,
+	if r, lv, since := rate(w, from, nodeAt, func(s *nodeSample) uint64 { return s.hsFlood }, c.HandshakeFloodRate); r >= c.HandshakeFloodRate {
+		add(Symptom{Kind: SymptomHandshakeFlood, Subject: LocalNode(), Metric: r, Level: lv, Severity: severity(r, c.HandshakeFloodRate), Since: since,
 			Evidence: map[string]float64{"handshake_drops_per_s": r, "threshold": c.HandshakeFloodRate}})
 	}
 }
 
 // handshakeSuccesses is the number of handshakes to a neighbour that did not
 // fail within the window.
-func handshakeSuccesses(st *linkState) uint64 {
-	att := windowDelta(&st.win, func(s *linkSample) uint64 { return s.hsAttempts })
-	fail := windowDelta(&st.win, func(s *linkSample) uint64 { return s.hsFail })
+func handshakeSuccesses(st *linkState, from int) uint64 {
+	att := windowDelta(&st.win, from, func(s *linkSample) uint64 { return s.hsAttempts })
+	fail := windowDelta(&st.win, from, func(s *linkSample) uint64 { return s.hsFail })
 	return att - min(att, fail)
 }
 

@@ -56,12 +56,14 @@ const (
 	EventSkipBudget      = "skip-budget"      // Plan: global action budget spent
 	EventSkipNoPolicy    = "skip-no-policy"   // Plan: no ladder for the symptom kind
 	EventExhausted       = "exhausted"        // Plan: every rung of the ladder tried
+	EventSkipHeld        = "skip-held"        // Plan: an effective action still holds the symptom
 	EventApplied         = "applied"          // Execute: the Actuator applied an action
 	EventFailed          = "failed"           // Execute: the Actuator refused an action
 	EventEffective       = "effective"        // Verify: the symptom was gone
 	EventPersisted       = "persisted"        // Verify: the symptom persisted; escalate
 	EventRolledBack      = "rolled-back"      // Verify: worse outcome, undone
 	EventUndoFailed      = "undo-failed"      // Verify: worse outcome, undo refused
+	EventRegressed       = "regressed"        // Verify: a holding action no longer does what it is for; escalate
 )
 
 // AuditRecord is one decision of the Loop: what was seen, why, what was done

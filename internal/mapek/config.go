@@ -10,7 +10,15 @@ import (
 // a field means its default (the constant of the same name); DefaultConfig
 // returns them all filled in.
 type Config struct {
+	// Window is the span of the Monitor's windows (see the constant of the
+	// same name).
+	Window time.Duration
+	// DeadLinkFor is how long a link must be down for the dead-link rule.
+	DeadLinkFor time.Duration
+
 	// Rule thresholds (see the constants of the same names).
+	// DeadLinkSamples is range-checked but no longer used (DeadLinkFor is);
+	// it is kept so that existing code compiles.
 	DeadLinkSamples       int
 	DegradedLoss          float64
 	DegradedLossMargin    float64
@@ -54,6 +62,8 @@ type Config struct {
 // DefaultConfig returns the Config with every field at its default.
 func DefaultConfig() Config {
 	return Config{
+		Window:                Window,
+		DeadLinkFor:           DeadLinkFor,
 		DeadLinkSamples:       DeadLinkSamples,
 		DegradedLoss:          DegradedLoss,
 		DegradedLossMargin:    DegradedLossMargin,
@@ -111,6 +121,8 @@ func (c Config) withDefaults() Config {
 			*v = def
 		}
 	}
+	setD(&c.Window, d.Window)
+	setD(&c.DeadLinkFor, d.DeadLinkFor)
 	setI(&c.DeadLinkSamples, d.DeadLinkSamples)
 	setF(&c.DegradedLoss, d.DegradedLoss)
 	setF(&c.DegradedLossMargin, d.DegradedLossMargin)
@@ -198,10 +210,14 @@ func (c Config) Validate() error {
 			return bad(f.name, f.v)
 		}
 	}
+	if c.Window < MinWindow || c.Window > MaxWindow {
+		return bad("Window", c.Window)
+	}
 	for _, f := range []struct {
 		name string
 		v    time.Duration
 	}{
+		{"DeadLinkFor", c.DeadLinkFor},
 		{"DegradedRTTMin", c.DegradedRTTMin},
 		{"Cooldown", c.Cooldown},
 		{"VerifyAfter", c.VerifyAfter},

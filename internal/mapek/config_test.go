@@ -25,6 +25,9 @@ func TestConfigValidate(t *testing.T) {
 		{"ForgedRate", func(c *Config) { c.ForgedRate = -1 }},
 		{"HandshakeFloodRate", func(c *Config) { c.HandshakeFloodRate = math.Inf(1) }},
 		{"DeadLinkSamples", func(c *Config) { c.DeadLinkSamples = WindowSize + 1 }},
+		{"Window", func(c *Config) { c.Window = MinWindow - 1 }},
+		{"Window", func(c *Config) { c.Window = MaxWindow + 1 }},
+		{"DeadLinkFor", func(c *Config) { c.DeadLinkFor = -time.Millisecond }},
 		{"FlapTransitions", func(c *Config) { c.FlapTransitions = -1 }},
 		{"BudgetActions", func(c *Config) { c.BudgetActions = -3 }},
 		{"Cooldown", func(c *Config) { c.Cooldown = -time.Second }},
@@ -69,6 +72,8 @@ func TestSnapshotValidate(t *testing.T) {
 		{"hs failures", Snapshot{Neighbours: []NeighbourSample{{ID: a, HandshakeFailures: 1}}}},
 		{"memory", Snapshot{Node: NodeSample{Memory: 1.01}}},
 		{"routes", Snapshot{Node: NodeSample{Routes: -1}}},
+		{"routes via", Snapshot{Neighbours: []NeighbourSample{{ID: a, RoutesVia: -1}}}},
+		{"routes via bound", Snapshot{Neighbours: []NeighbourSample{{ID: a, RoutesVia: MaxRoutesVia + 1}}}},
 		{"too many", Snapshot{Neighbours: make([]NeighbourSample, MaxNeighbours+1)}},
 	}
 	for _, tt := range tests {

@@ -2,26 +2,55 @@ package mapek
 
 import "time"
 
-// Windows and bounds of the Monitor.
+// Windows and bounds of the Monitor. Every rule is defined in time, not in
+// samples, so that its meaning does not depend on the loop period.
 const (
-	// WindowSize is the number of samples kept per neighbour and for the
-	// node: with a one-second period the windows cover a minute.
+	// Window is the default of Config.Window: the span over which counts
+	// (transitions, relayed packets, handshakes) and the route maximum are
+	// taken.
+	Window = time.Minute
+	// MinWindow and MaxWindow bound Config.Window.
+	MinWindow = time.Second
+	MaxWindow = time.Hour
+	// WindowSize is the number of slots a neighbour's window is divided
+	// into: each slot (Window/WindowSize, one second by default) keeps the
+	// newest sample that fell into it, so memory is bounded whatever the
+	// period. Counters stay exact; up/down transitions are counted as each
+	// sample arrives.
 	WindowSize = 60
+	// NodeWindowSize is the number of slots of the node's window (100 ms
+	// each by default), finer than a neighbour's because counter rates are
+	// taken over RateSpan.
+	NodeWindowSize = 600
 	// MaxNeighbours bounds the neighbours one Snapshot may carry and the
 	// Monitor tracks (the node runtime's MaxPeers).
 	MaxNeighbours = 4096
+	// MaxRoutesVia bounds NeighbourSample.RoutesVia.
+	MaxRoutesVia = 1 << 24
 	// ForgetAfter is how long a neighbour may be missing from Snapshots
 	// before the Monitor drops its window and its damping state.
 	ForgetAfter = 10 * time.Minute
-	// RateSamples is the number of most recent intervals over which counter
-	// rates (drops, cookie replies, queue drops) are computed, so that a
-	// burst is seen within seconds and its end too.
+	// RateSpan is the least span over which counter rates (drops, cookie
+	// replies, queue drops) are computed, so that a burst is seen within a
+	// second and its end too; a longer period or coarser slot widens it to
+	// one interval.
+	RateSpan = 500 * time.Millisecond
+	// RateSamples was the number of intervals rates were computed over;
+	// rates are now over RateSpan whatever the period, and it is kept so
+	// that existing code compiles.
 	RateSamples = 5
-	// SmoothingAlpha is the weight of a new sample in the exponentially
-	// weighted moving averages of loss, RTT and resource usage.
+	// SmoothingPeriod is the sample interval SmoothingAlpha and
+	// BaselineAlpha are given for: a sample dt after the previous one gets
+	// the weight 1-(1-α)^(dt/SmoothingPeriod), so smoothing takes the same
+	// time at any period.
+	SmoothingPeriod = 100 * time.Millisecond
+	// SmoothingAlpha is the weight of a new sample, SmoothingPeriod after
+	// the previous one, in the exponentially weighted moving averages of
+	// loss, RTT and resource usage (a half-life of about 0.19 s).
 	SmoothingAlpha = 0.3
-	// BaselineAlpha is the weight of a healthy sample in a neighbour's
-	// long-term baseline of loss and RTT.
+	// BaselineAlpha is the weight of a healthy sample, SmoothingPeriod after
+	// the previous one, in a neighbour's long-term baseline of loss and RTT
+	// (a half-life of about 1.4 s).
 	BaselineAlpha = 0.05
 	// MinBaselineSamples is the number of healthy samples a baseline needs
 	// before relative thresholds use it.
@@ -30,8 +59,13 @@ const (
 
 // Thresholds of the Analyze rules. Each may be overridden in Config.
 const (
-	// DeadLinkSamples is the number of consecutive samples a neighbour must
-	// be reported down before a dead link is declared.
+	// DeadLinkFor is how long a neighbour must be reported down in every
+	// sample before a dead link is declared (the link layer has already
+	// waited its own dead interval).
+	DeadLinkFor = 200 * time.Millisecond
+	// DeadLinkSamples was the number of consecutive down samples of the
+	// dead-link rule, which now uses DeadLinkFor; Config.DeadLinkSamples is
+	// still range-checked but no longer used.
 	DeadLinkSamples = 3
 	// DegradedLoss is the smoothed loss fraction (either direction) above
 	// which a link is degraded, whatever its baseline.
@@ -49,10 +83,11 @@ const (
 	// FlapTransitions is the number of up/down transitions within the
 	// window that marks a link as flapping.
 	FlapTransitions = 4
-	// PartitionDrop is the fraction of routes lost from one sample to the
-	// next above which a partition is suspected.
+	// PartitionDrop is the fraction of the route count's maximum over the
+	// window that must be lost, at once or slowly, for a partition to be
+	// suspected.
 	PartitionDrop = 0.5
-	// PartitionMinRoutes is the least route count before the drop for the
+	// PartitionMinRoutes is the least maximum route count for the
 	// partition rule to apply.
 	PartitionMinRoutes = 4
 	// OverloadCPU is the smoothed CPU usage fraction that marks the node
@@ -94,7 +129,8 @@ const (
 
 // Plan and Execute timers and limits. Each may be overridden in Config.
 const (
-	// Cooldown is the least time between two actions on the same subject.
+	// Cooldown is the least time between two actions on the same
+	// neighbour, or for the same symptom kind on the node.
 	Cooldown = 30 * time.Second
 	// VerifyAfter is how long after an action its outcome is verified.
 	VerifyAfter = 30 * time.Second
@@ -102,9 +138,15 @@ const (
 	BudgetWindow = time.Minute
 	// BudgetActions is the largest number of actions within BudgetWindow.
 	BudgetActions = 4
-	// WorseMargin is the relative increase of a symptom's metric after an
-	// action that counts as a worse outcome and triggers a rollback.
+	// WorseMargin is the relative increase of a symptom's metric over the
+	// peak seen before an action (smoothed or raw) that counts as a worse
+	// outcome and triggers a rollback.
 	WorseMargin = 0.2
+	// DivertFraction is the share of its level before an action that the
+	// traffic an action is meant to cut (transit routes or relayed packets
+	// through a link, handshakes processed in full) may keep for the action
+	// to count as effective.
+	DivertFraction = 0.5
 	// ResolveAfter is how long a symptom must stay gone before its
 	// incident is resolved.
 	ResolveAfter = time.Minute

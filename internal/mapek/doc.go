@@ -7,8 +7,10 @@
 // runs the four stages once:
 //
 //   - Monitor appends the Snapshot to bounded per-neighbour and per-node
-//     windows (ring buffers of WindowSize samples) and derives smoothed
-//     values and counter rates.
+//     windows (Config.Window, 60 s by default, in WindowSize and
+//     NodeWindowSize time slots) and derives smoothed values and counter
+//     rates. Every rule is defined in time, so its meaning does not depend
+//     on the loop period.
 //   - Analyze runs the rules (dead, degraded and flapping links, suspected
 //     partition, overload, misbehaving relays, forged traffic, handshake
 //     floods, blocked transports) and produces Symptoms with their evidence.
@@ -20,8 +22,11 @@
 //     flap damping and a global action budget per window.
 //   - Execute applies Actions through an Actuator, then verifies each one
 //     VerifyAfter later: a symptom that persists escalates to the next rung
-//     of the ladder, an outcome that is worse by the symptom's metric is
-//     rolled back through Actuator.Undo.
+//     of the ladder, an outcome that is worse by the symptom's metric than
+//     its peak before the action is rolled back through Actuator.Undo.
+//     Actions that divert traffic (RaiseCost, Quarantine) or cut handshake
+//     work (RateLimitHandshakes against a flood) are judged by that instead,
+//     and never rolled back.
 //
 // Incidents track each (symptom kind, subject) from detection through
 // mitigation to resolution; MTTDStats and MTTRStats summarise them. Every

@@ -33,6 +33,12 @@ type incidentState struct {
 	pending  uint64 // action awaiting verification, 0 if none
 	cleared  time.Time
 	lastSkip string
+	// peak is the highest Metric or Level of the symptom since detection
+	// or the last verification: what the next action is judged against.
+	peak float64
+	// held is the action that did what it is for while the symptom
+	// persists; no other action is taken while it holds.
+	held *pendingAction
 }
 
 // Loop is the MAPE-K loop of one node.
@@ -44,7 +50,7 @@ type Loop struct {
 	mon     monitor
 	plan    planner
 	open    map[key]*incidentState
-	pending map[uint64]*Action
+	pending map[uint64]*pendingAction
 	prev    map[key]bool // symptoms of the previous Step
 
 	lastStep   time.Time
@@ -66,10 +72,10 @@ func New(cfg Config, act Actuator, scorer Scorer) (*Loop, error) {
 		cfg:     cfg.withDefaults(),
 		act:     act,
 		scorer:  scorer,
-		mon:     monitor{links: make(map[identity.NodeID]*linkState)},
-		plan:    planner{lastAction: make(map[identity.NodeID]time.Time), damp: make(map[key]*damping)},
+		mon:     newMonitor(cfg.withDefaults().Window),
+		plan:    planner{lastAction: make(map[key]time.Time), damp: make(map[key]*damping)},
 		open:    make(map[key]*incidentState),
-		pending: make(map[uint64]*Action),
+		pending: make(map[uint64]*pendingAction),
 		prev:    make(map[key]bool),
 	}, nil
 }
@@ -89,7 +95,8 @@ func (l *Loop) RestoreBaselines(now time.Time, bs []Baseline) {
 			if len(l.mon.links) >= MaxNeighbours {
 				continue
 			}
-			st = &linkState{lastSeen: now}
+			st = l.mon.newLink(b.Peer)
+			st.lastSeen = now
 			l.mon.links[b.Peer] = st
 		}
 		st.baseline = b
@@ -165,6 +172,7 @@ func (l *Loop) Step(now time.Time, snap Snapshot) StepResult {
 	changed := make(map[uint64]bool)
 	l.updateIncidents(now, cur, &r, changed)
 	l.verify(now, cur, &r, changed)
+	l.checkHeld(now, &r, changed)
 	l.planAndExecute(now, cur, &r, changed)
 	l.plan.gc(&l.cfg, now)
 
@@ -217,6 +225,7 @@ func (l *Loop) updateIncidents(now time.Time, cur map[key]*Symptom, r *StepResul
 		}
 		is.LastSeen = now
 		is.cleared = time.Time{}
+		is.peak = max(is.peak, s.Metric, s.Level)
 		if s.Severity > is.PeakSeverity {
 			is.PeakSeverity = s.Severity
 			changed[is.ID] = true
@@ -240,62 +249,6 @@ func (l *Loop) resolve(now time.Time, r *StepResult) {
 		r.Incidents = append(r.Incidents, is.Incident)
 		r.Audit = append(r.Audit, AuditRecord{At: now, Stage: StageIncident, Event: EventResolved, Symptom: is.Kind,
 			Subject: is.Subject, Incident: is.ID, Detail: fmt.Sprintf("gone since %v", is.cleared)})
-	}
-}
-
-// verify decides the outcome of the actions due for verification.
-func (l *Loop) verify(now time.Time, cur map[key]*Symptom, r *StepResult, changed map[uint64]bool) {
-	ids := make([]uint64, 0, len(l.pending))
-	for id, a := range l.pending {
-		if now.Sub(a.At) >= l.cfg.VerifyAfter {
-			ids = append(ids, id)
-		}
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	for _, id := range ids {
-		a := l.pending[id]
-		delete(l.pending, id)
-		k := key{a.Symptom, a.Subject}
-		is := l.open[k]
-		a.VerifiedAt = now
-		rec := AuditRecord{At: now, Stage: StageVerify, Symptom: a.Symptom, Subject: a.Subject, Action: a.Kind,
-			ActionID: a.ID, Incident: a.Incident}
-		s := cur[k]
-		switch {
-		case s == nil:
-			a.Outcome, a.MetricAfter = OutcomeEffective, 0
-			rec.Event, rec.Detail = EventEffective, "symptom gone"
-			if is != nil && is.MitigatedAt.IsZero() {
-				is.MitigatedAt = now
-				r.Audit = append(r.Audit, rec)
-				rec = AuditRecord{At: now, Stage: StageIncident, Event: EventMitigated, Symptom: a.Symptom,
-					Subject: a.Subject, ActionID: a.ID, Action: a.Kind, Incident: a.Incident,
-					Detail: fmt.Sprintf("%v removed the symptom", a.Kind)}
-			}
-		case s.Metric > a.MetricBefore*(1+l.cfg.WorseMargin):
-			a.MetricAfter = s.Metric
-			rec.Evidence = map[string]float64{"before": a.MetricBefore, "after": s.Metric}
-			if err := l.act.Undo(*a); err != nil {
-				a.Outcome, a.Err = OutcomeUndoFailed, err.Error()
-				rec.Event, rec.Detail = EventUndoFailed, fmt.Sprintf("worse outcome; undo: %v", err)
-			} else {
-				a.Outcome = OutcomeRolledBack
-				rec.Event, rec.Detail = EventRolledBack, "worse outcome by the symptom's metric; undone"
-			}
-		default:
-			a.Outcome, a.MetricAfter = OutcomePersisted, s.Metric
-			rec.Event, rec.Detail = EventPersisted, "symptom persisted; escalating"
-			rec.Evidence = map[string]float64{"before": a.MetricBefore, "after": s.Metric}
-		}
-		r.Audit = append(r.Audit, rec)
-		r.Actions = append(r.Actions, *a)
-		if is != nil {
-			is.pending = 0
-			if a.Outcome != OutcomeEffective {
-				is.Rung++
-			}
-			changed[is.ID] = true
-		}
 	}
 }
 
@@ -331,7 +284,11 @@ func (l *Loop) planAndExecute(now time.Time, cur map[key]*Symptom, r *StepResult
 			skip(EventSkipDamped, "flap damping suppresses the subject", map[string]float64{"penalty": pen, "reuse": c.DampReuse})
 			continue
 		}
-		if l.plan.coolingDown(c, s.Subject, now) {
+		if is.held != nil {
+			skip(EventSkipHeld, fmt.Sprintf("%v (action %d) still does what it is for", is.held.Kind, is.held.ID), nil)
+			continue
+		}
+		if l.plan.coolingDown(c, cooldownKey(s.Kind, s.Subject), now) {
 			skip(EventSkipCooldown, fmt.Sprintf("subject acted on less than %v ago", c.Cooldown), nil)
 			continue
 		}
@@ -342,9 +299,9 @@ func (l *Loop) planAndExecute(now time.Time, cur map[key]*Symptom, r *StepResult
 		left--
 		is.lastSkip = ""
 		l.nextAction++
-		a := &Action{ID: l.nextAction, Kind: ladder[is.Rung], Subject: s.Subject, Symptom: s.Kind, Rung: is.Rung,
-			Incident: is.ID, At: now, MetricBefore: s.Metric, Outcome: OutcomePending}
-		l.plan.record(s.Subject, now)
+		p := l.newPending(now, s, is, ladder[is.Rung])
+		a := &p.Action
+		l.plan.record(cooldownKey(s.Kind, s.Subject), now)
 		is.Actions++
 		changed[is.ID] = true
 		rec := AuditRecord{At: now, Stage: StageExecute, Symptom: s.Kind, Subject: s.Subject, Action: a.Kind,
@@ -355,7 +312,7 @@ func (l *Loop) planAndExecute(now time.Time, cur map[key]*Symptom, r *StepResult
 			rec.Event, rec.Detail = EventFailed, fmt.Sprintf("rung %d of %v: %v", a.Rung, s.Kind, err)
 		} else {
 			is.pending = a.ID
-			l.pending[a.ID] = a
+			l.pending[a.ID] = p
 			rec.Event, rec.Detail = EventApplied, fmt.Sprintf("rung %d of %v, verify after %v", a.Rung, s.Kind, c.VerifyAfter)
 		}
 		r.Audit = append(r.Audit, rec)

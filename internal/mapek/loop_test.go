@@ -55,8 +55,9 @@ func TestEscalation(t *testing.T) {
 func TestMitigatedAndResolved(t *testing.T) {
 	a := nid(1)
 	l, _ := newLoop(t, Config{}, nil)
-	// Down from step 5; back up at step 20 (after the first action at step 7,
-	// before its verification at step 37).
+	// Down from step 5; back up at step 20 (after the first action at step 6,
+	// DeadLinkFor after the first down sample, before its verification at
+	// step 36).
 	rs := run(l, t0, 200, deadFrom(a, 5, 20))
 	var last Incident
 	for _, r := range rs {
@@ -67,7 +68,7 @@ func TestMitigatedAndResolved(t *testing.T) {
 	if last.ID == 0 || last.Open() {
 		t.Fatalf("incident not resolved: %+v", last)
 	}
-	if want := t0.Add(37 * time.Second); !last.MitigatedAt.Equal(want) {
+	if want := t0.Add(36 * time.Second); !last.MitigatedAt.Equal(want) {
 		t.Errorf("MitigatedAt = %v, want %v", last.MitigatedAt, want)
 	}
 	if want := t0.Add(20 * time.Second); !last.ResolvedAt.Equal(want) {
@@ -87,9 +88,10 @@ func TestMitigatedAndResolved(t *testing.T) {
 func TestRollback(t *testing.T) {
 	a := nid(1)
 	for _, undoFails := range []bool{false, true} {
-		l, rec := newLoop(t, Config{}, nil)
+		l, rec := newLoop(t, Config{Policy: Policy{SymptomDegradedLink: {ActionSwitchTransport, ActionConnectSpares}}}, nil)
 		rec.fail["undo"] = undoFails
-		// Loss 0.3 until the first action (raise-cost), then 0.6: worse.
+		// Loss 0.3 until the first action (switch-transport), then 0.6:
+		// worse than the peak before it.
 		rs := run(l, t0, 40, func(i int) Snapshot {
 			n := healthy(a)
 			n.RxLoss = 0.3
@@ -110,7 +112,7 @@ func TestRollback(t *testing.T) {
 				}
 			}
 		}
-		if len(got) != 1 || got[0].Kind != ActionRaiseCost || got[0].MetricAfter <= got[0].MetricBefore {
+		if len(got) != 1 || got[0].Kind != ActionSwitchTransport || got[0].MetricAfter <= got[0].MetricBefore {
 			t.Fatalf("undoFails=%v: actions %+v", undoFails, got)
 		}
 		if len(rec.undos) != 1 || rec.undos[0].ID != got[0].ID {
@@ -120,7 +122,7 @@ func TestRollback(t *testing.T) {
 			t.Errorf("no %s record", event)
 		}
 		// The next rung follows after the rollback.
-		if acts := applied(rs); len(acts) < 2 || acts[1].Kind != ActionSwitchTransport {
+		if acts := applied(rs); len(acts) < 2 || acts[1].Kind != ActionConnectSpares {
 			t.Errorf("no escalation after rollback: %+v", acts)
 		}
 	}
@@ -225,7 +227,7 @@ func TestDamping(t *testing.T) {
 
 func TestDampingDecay(t *testing.T) {
 	c := DefaultConfig()
-	p := planner{lastAction: map[identity.NodeID]time.Time{}, damp: map[key]*damping{}}
+	p := planner{lastAction: map[key]time.Time{}, damp: map[key]*damping{}}
 	k := key{SymptomFlappingLink, nid(1)}
 	for i := 0; i < 20; i++ {
 		p.onset(&c, k, t0)

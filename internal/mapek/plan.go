@@ -73,7 +73,7 @@ func (d *damping) update(c *Config, now time.Time) {
 
 // planner holds the Plan stage's Knowledge: cooldowns, damping, budget.
 type planner struct {
-	lastAction map[identity.NodeID]time.Time
+	lastAction map[key]time.Time // by cooldownKey
 	damp       map[key]*damping
 	budget     []time.Time // times of the actions within BudgetWindow, oldest first
 }
@@ -111,23 +111,34 @@ func (p *planner) budgetLeft(c *Config, now time.Time) int {
 	return c.BudgetActions - len(p.budget)
 }
 
-// coolingDown reports whether subject was acted on less than Cooldown ago.
-func (p *planner) coolingDown(c *Config, subject identity.NodeID, now time.Time) bool {
-	t, ok := p.lastAction[subject]
+// cooldownKey is what a cooldown applies to: a neighbour whatever the
+// symptom (every action on a link changes the same link), or one symptom
+// kind of the node (node-wide actions for different symptoms are
+// independent).
+func cooldownKey(kind SymptomKind, subject identity.NodeID) key {
+	if subject == LocalNode() {
+		return key{kind, subject}
+	}
+	return key{0, subject}
+}
+
+// coolingDown reports whether k was acted on less than Cooldown ago.
+func (p *planner) coolingDown(c *Config, k key, now time.Time) bool {
+	t, ok := p.lastAction[k]
 	return ok && now.Sub(t) < c.Cooldown
 }
 
-// record notes an action taken on subject at now.
-func (p *planner) record(subject identity.NodeID, now time.Time) {
-	p.lastAction[subject] = now
+// record notes an action taken for k at now.
+func (p *planner) record(k key, now time.Time) {
+	p.lastAction[k] = now
 	p.budget = append(p.budget, now)
 }
 
 // gc drops expired cooldowns and fully decayed damping state.
 func (p *planner) gc(c *Config, now time.Time) {
-	for s, t := range p.lastAction {
+	for k, t := range p.lastAction {
 		if now.Sub(t) >= c.Cooldown {
-			delete(p.lastAction, s)
+			delete(p.lastAction, k)
 		}
 	}
 	for k, d := range p.damp {

@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/x0tta6bl4/x0tta6bl4/internal/identity"
 	"pgregory.net/rapid"
 )
 
@@ -30,7 +29,7 @@ func TestPropertyBudgetAndCooldown(t *testing.T) {
 		counters := make([][4]uint64, nn)
 		var node [4]uint64
 		var times []time.Time
-		last := map[identity.NodeID]time.Time{}
+		last := map[key]time.Time{}
 		for i := 0; i < steps; i++ {
 			now = now.Add(time.Duration(rapid.IntRange(0, 5000).Draw(t, "dt_ms")) * time.Millisecond)
 			s := Snapshot{Node: NodeSample{
@@ -63,10 +62,11 @@ func TestPropertyBudgetAndCooldown(t *testing.T) {
 				if !a.At.Equal(now) {
 					continue // a verification of an earlier action
 				}
-				if p, ok := last[a.Subject]; ok && now.Sub(p) < cfg.Cooldown {
-					t.Fatalf("acted on %x %v after the previous action, cooldown %v", a.Subject[:2], now.Sub(p), cfg.Cooldown)
+				k := cooldownKey(a.Symptom, a.Subject) // a link, or one kind on the node
+				if p, ok := last[k]; ok && now.Sub(p) < cfg.Cooldown {
+					t.Fatalf("acted on %x for %v %v after the previous action, cooldown %v", a.Subject[:2], a.Symptom, now.Sub(p), cfg.Cooldown)
 				}
-				last[a.Subject] = now
+				last[k] = now
 				times = append(times, now)
 				n := 0
 				for _, at := range times {

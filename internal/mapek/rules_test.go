@@ -16,12 +16,12 @@ func TestRules(t *testing.T) {
 		gen     gen
 		want    bool
 	}{
-		{"dead link", SymptomDeadLink, nil, warm + DeadLinkSamples, func(i int) Snapshot {
+		{"dead link", SymptomDeadLink, nil, warm + 2, func(i int) Snapshot {
 			n := healthy(a)
 			n.Up = i < warm
 			return Snapshot{Neighbours: []NeighbourSample{n}}
 		}, true},
-		{"dead link below", SymptomDeadLink, nil, warm + DeadLinkSamples - 1, func(i int) Snapshot {
+		{"dead link below", SymptomDeadLink, nil, warm + 1, func(i int) Snapshot {
 			n := healthy(a)
 			n.Up = i < warm
 			return Snapshot{Neighbours: []NeighbourSample{n}}
@@ -216,10 +216,12 @@ func TestDeadLinkSince(t *testing.T) {
 	if want := t0.Add(5 * time.Second); !inc.DetectedAt.Equal(want) {
 		t.Errorf("DetectedAt = %v, want %v", inc.DetectedAt, want)
 	}
-	if want := t0.Add(time.Duration(5+DeadLinkSamples-1) * time.Second); !inc.AnalyzedAt.Equal(want) {
+	// One-second samples: the first down sample at least DeadLinkFor after
+	// the first one.
+	if want := t0.Add(6 * time.Second); !inc.AnalyzedAt.Equal(want) {
 		t.Errorf("AnalyzedAt = %v, want %v", inc.AnalyzedAt, want)
 	}
-	if got := inc.MTTD(); got != time.Duration(DeadLinkSamples-1)*time.Second {
+	if got := inc.MTTD(); got != time.Second {
 		t.Errorf("MTTD = %v", got)
 	}
 }

@@ -102,8 +102,8 @@ func TestRunbookScenarios(t *testing.T) {
 			"35.2s effective dead-link connect-spares", "35.2s mitigated dead-link connect-spares",
 			"35.2s applied flapping-link raise-cost", "1m5.2s persisted flapping-link raise-cost",
 			"1m5.2s applied flapping-link quarantine", "1m6.3s resolved dead-link -",
-			"1m35.2s effective flapping-link quarantine", "1m35.2s mitigated flapping-link quarantine",
-			"2m0.2s opened dead-link -", "2m0.2s skip-damped dead-link -", "2m8.9s resolved flapping-link -"}},
+			"1m35.2s persisted flapping-link quarantine", "1m35.2s exhausted flapping-link -",
+			"2m3s opened dead-link -", "2m3s skip-damped dead-link -"}},
 		{"degraded-link, loss 0.3 from a clean baseline, never fixed, one transport", ms, runbookWarm + 1000, []string{"switch"}, func(i int) Snapshot {
 			x := healthy(fa)
 			if i >= runbookWarm {
@@ -112,8 +112,20 @@ func TestRunbookScenarios(t *testing.T) {
 			return Snapshot{Neighbours: runbookLinks(x), Node: NodeSample{Routes: 3}}
 		}, []string{
 			"5.1s opened degraded-link -", "5.1s applied degraded-link raise-cost",
-			"35.1s rolled-back degraded-link raise-cost", "35.1s failed degraded-link switch-transport", "35.2s skip-cooldown degraded-link -",
+			"35.1s persisted degraded-link raise-cost", "35.1s failed degraded-link switch-transport", "35.2s skip-cooldown degraded-link -",
 			"1m5.1s applied degraded-link connect-spares", "1m35.1s persisted degraded-link connect-spares", "1m35.1s exhausted degraded-link -"}},
+		{"degraded-link, loss 0.3, 5 transit routes leave the link 1 s after raise-cost", ms, runbookWarm + 1000, nil, func(i int) Snapshot {
+			x := healthy(fa)
+			if i >= runbookWarm {
+				x.RxLoss = 0.3
+			}
+			if i < runbookWarm+11 {
+				x.RoutesVia = 5
+			}
+			return Snapshot{Neighbours: runbookLinks(x), Node: NodeSample{Routes: 3}}
+		}, []string{
+			"5.1s opened degraded-link -", "5.1s applied degraded-link raise-cost",
+			"35.1s effective degraded-link raise-cost", "35.1s mitigated degraded-link raise-cost", "35.1s skip-held degraded-link -"}},
 		{"degraded-link, RTT 10 ms to 60 ms", ms, runbookWarm + 20, nil, func(i int) Snapshot {
 			x := healthy(fa)
 			if i >= runbookWarm {
@@ -128,16 +140,19 @@ func TestRunbookScenarios(t *testing.T) {
 			}
 		}), []string{
 			"5s opened partition-suspected -", "5s applied partition-suspected connect-spares",
-			"35s effective partition-suspected connect-spares", "35s mitigated partition-suspected connect-spares",
-			"1m5.1s resolved partition-suspected -"}},
+			"35s persisted partition-suspected connect-spares", "35s applied partition-suspected restart",
+			"1m5s effective partition-suspected restart", "1m5s mitigated partition-suspected restart"}},
 		{"partition-suspected, 10 routes to 0, one per sample", ms, runbookWarm + 20, nil, node(func(i int, s *NodeSample) {
 			s.Routes = 10 - min(max(i-runbookWarm, 0), 10)
-		}), nil},
+		}), []string{"5.5s opened partition-suspected -", "5.5s applied partition-suspected connect-spares"}},
+		{"partition-suspected, 10 routes to 4, one per 5 s", ms, runbookWarm + 300, nil, node(func(i int, s *NodeSample) {
+			s.Routes = 10 - min(max(i-runbookWarm, 0)/50, 6)
+		}), []string{"30s opened partition-suspected -", "30s applied partition-suspected connect-spares"}},
 		{"node-overloaded, 100 queue drops/s, never fixed", ms, runbookWarm + 1000, nil, node(func(i int, s *NodeSample) {
 			s.QueueDrops = ramp(i, 10)
 		}), []string{
 			"5.3s opened node-overloaded -", "5.3s applied node-overloaded rate-limit-handshakes",
-			"35.3s rolled-back node-overloaded rate-limit-handshakes", "35.3s applied node-overloaded restart",
+			"35.3s persisted node-overloaded rate-limit-handshakes", "35.3s applied node-overloaded restart",
 			"1m5.3s persisted node-overloaded restart", "1m5.3s exhausted node-overloaded -"}},
 		{"node-overloaded, CPU 0.2 to 1.0", ms, runbookWarm + 10, nil, node(func(i int, s *NodeSample) {
 			s.CPU = 0.2
@@ -162,27 +177,35 @@ func TestRunbookScenarios(t *testing.T) {
 			s.Drops.Decrypt = ramp(i, 3)
 		}), []string{
 			"5.4s opened forged-traffic -", "5.4s applied forged-traffic rekey",
-			"35.4s rolled-back forged-traffic rekey", "35.4s applied forged-traffic rate-limit-handshakes",
+			"35.4s persisted forged-traffic rekey", "35.4s applied forged-traffic rate-limit-handshakes",
 			"1m5.4s persisted forged-traffic rate-limit-handshakes", "1m5.4s exhausted forged-traffic -"}},
 		{"handshake-flood, 300 cookie replies/s, never fixed", ms, runbookWarm + 1000, nil, node(func(i int, s *NodeSample) {
 			s.CookieReplies = ramp(i, 30)
 		}), []string{
 			"5.2s opened handshake-flood -", "5.2s applied handshake-flood rate-limit-handshakes",
-			"35.2s rolled-back handshake-flood rate-limit-handshakes", "35.2s exhausted handshake-flood -"}},
-		{"forged-traffic and handshake-flood together (one node-wide cooldown)", ms, runbookWarm + 100, nil, node(func(i int, s *NodeSample) {
+			"35.2s persisted handshake-flood rate-limit-handshakes", "35.2s exhausted handshake-flood -"}},
+		{"handshake-flood, 300 cookie replies/s, 200 handshakes/s processed until 1 s after the rate limit", ms, runbookWarm + 1000, nil, node(func(i int, s *NodeSample) {
+			s.CookieReplies = ramp(i, 30)
+			s.HandshakesProcessed = uint64(min(i, runbookWarm+12) * 20)
+		}), []string{
+			"5.2s opened handshake-flood -", "5.2s applied handshake-flood rate-limit-handshakes",
+			"35.2s effective handshake-flood rate-limit-handshakes", "35.2s mitigated handshake-flood rate-limit-handshakes",
+			"35.2s skip-held handshake-flood -"}},
+		{"forged-traffic and handshake-flood together (cooldown per kind on the node)", ms, runbookWarm + 100, nil, node(func(i int, s *NodeSample) {
 			s.Drops.Decrypt, s.CookieReplies = ramp(i, 5), ramp(i, 30)
 		}), []string{
 			"5.2s opened forged-traffic -", "5.2s opened handshake-flood -",
-			"5.2s applied handshake-flood rate-limit-handshakes", "5.2s skip-cooldown forged-traffic -"}},
+			"5.2s applied handshake-flood rate-limit-handshakes", "5.2s applied forged-traffic rekey"}},
 		{"transport-blocked, 1 failed handshake per 10 s, period 100 ms", ms, 900, nil, blocked(ms), []string{
 			"200ms opened dead-link -", "200ms applied dead-link connect-spares",
+			"30s opened transport-blocked -", "30s skip-cooldown transport-blocked -",
 			"30.2s persisted dead-link connect-spares", "30.2s applied dead-link switch-transport",
 			"1m0.2s persisted dead-link switch-transport", "1m0.2s applied dead-link restart"}},
 		{"transport-blocked, 1 failed handshake per 10 s, period 1 s", time.Second, 90, nil, blocked(time.Second), []string{
-			"2s opened dead-link -", "2s applied dead-link connect-spares",
+			"1s opened dead-link -", "1s applied dead-link connect-spares",
 			"30s opened transport-blocked -", "30s skip-cooldown transport-blocked -",
-			"32s persisted dead-link connect-spares", "32s applied dead-link switch-transport",
-			"1m2s persisted dead-link switch-transport", "1m2s applied dead-link restart"}},
+			"31s persisted dead-link connect-spares", "31s applied dead-link switch-transport",
+			"1m1s persisted dead-link switch-transport", "1m1s applied dead-link restart"}},
 		{"six dead links at once (budget)", ms, runbookWarm + 10, nil, func(i int) Snapshot {
 			var ns []NeighbourSample
 			for j := 1; j <= 6; j++ {

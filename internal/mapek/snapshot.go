@@ -39,6 +39,12 @@ type NeighbourSample struct {
 	// HandshakeAttempts and HandshakeFailures count hop-by-hop handshakes
 	// the runtime started towards the neighbour and those that gave up.
 	HandshakeAttempts, HandshakeFailures uint64
+	// RoutesVia is the number of selected routes whose next hop is the
+	// neighbour, not counting the route to the neighbour itself: the transit
+	// routes through the link (a current value, at most MaxRoutesVia).
+	// RaiseCost and Quarantine are judged by it. Zero when the runtime does
+	// not set it.
+	RoutesVia int
 }
 
 // NodeSample is the node-wide telemetry.
@@ -48,6 +54,12 @@ type NodeSample struct {
 	// HandshakeDrops and CookieReplies are handshake.Stats' Dropped and
 	// CookieRepliesSent.
 	HandshakeDrops, CookieReplies uint64
+	// HandshakesProcessed counts the handshake messages the node processed
+	// with its full public-key work (neither dropped nor answered with a
+	// cookie), end to end and hop by hop. RateLimitHandshakes against a
+	// handshake flood is judged by it. Zero when the runtime does not count
+	// them.
+	HandshakesProcessed uint64
 	// RouteChanges counts route selections changed (mesh route events).
 	RouteChanges uint64
 	// Routes is the number of destinations with a usable route now.
@@ -79,6 +91,9 @@ func (s *Snapshot) Validate() error {
 		}
 		if n.SRTT < 0 || n.RTTVar < 0 {
 			return fmt.Errorf("%w: neighbour %s negative RTT", ErrInvalidSnapshot, n.ID.Short())
+		}
+		if n.RoutesVia < 0 || n.RoutesVia > MaxRoutesVia {
+			return fmt.Errorf("%w: neighbour %s RoutesVia %d out of [0,%d]", ErrInvalidSnapshot, n.ID.Short(), n.RoutesVia, MaxRoutesVia)
 		}
 		if n.Confirmed > n.Relayed || n.HandshakeFailures > n.HandshakeAttempts {
 			return fmt.Errorf("%w: neighbour %s counter exceeds its total", ErrInvalidSnapshot, n.ID.Short())

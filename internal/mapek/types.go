@@ -16,13 +16,14 @@ type SymptomKind uint8
 
 // Symptom kinds.
 const (
-	// SymptomDeadLink: a neighbour reported down for DeadLinkSamples samples.
+	// SymptomDeadLink: a neighbour reported down for DeadLinkFor.
 	SymptomDeadLink SymptomKind = iota + 1
 	// SymptomDegradedLink: loss or RTT above the thresholds or the baseline.
 	SymptomDegradedLink
 	// SymptomFlappingLink: FlapTransitions up/down transitions in the window.
 	SymptomFlappingLink
-	// SymptomPartition: the route count fell by PartitionDrop at once.
+	// SymptomPartition: the route count fell by PartitionDrop from its
+	// maximum over the window.
 	SymptomPartition
 	// SymptomOverload: CPU, memory or queue drops over the thresholds.
 	SymptomOverload
@@ -98,6 +99,11 @@ type Symptom struct {
 	// Metric is the number the outcome of an action is judged by: higher
 	// is worse (loss, RTT ratio, transitions, drop rate...).
 	Metric float64
+	// Level is the unsmoothed current value of Metric's quantity (the
+	// newest sample, or the rate of the newest interval), which a smoothed
+	// Metric lags behind; an action is judged against the peak of both seen
+	// before it.
+	Level float64
 	// Since is when the evidence began, as far as the windows tell.
 	Since time.Time
 	// Decider is what raised the symptom.
@@ -201,7 +207,9 @@ type Action struct {
 	Rung    int
 	// Incident is the ID of the incident the action belongs to.
 	Incident uint64
-	// At is when it was applied; MetricBefore the symptom's metric then.
+	// At is when it was applied. MetricBefore is what the outcome is
+	// judged against: the peak of the symptom's Metric and Level from its
+	// detection (or the previous verification) to the action.
 	At           time.Time
 	MetricBefore float64
 	// Outcome is what became of it.
@@ -223,9 +231,14 @@ const (
 	OutcomePending Outcome = iota + 1
 	// OutcomeFailed: the Actuator returned an error.
 	OutcomeFailed
-	// OutcomeEffective: the symptom was gone at verification.
+	// OutcomeEffective: the symptom was gone at verification, or the
+	// action did what it is for while the symptom persists (traffic
+	// diverted from a link, handshakes no longer processed in full); the
+	// action then holds the incident (EventSkipHeld) until that no longer
+	// is so.
 	OutcomeEffective
-	// OutcomePersisted: the symptom persisted, not worse; escalated.
+	// OutcomePersisted: the symptom persisted, not worse (or the action
+	// is not judged by it and did not do what it is for); escalated.
 	OutcomePersisted
 	// OutcomeRolledBack: the outcome was worse and the action was undone.
 	OutcomeRolledBack

@@ -50,6 +50,8 @@ func newRootCmd() *cobra.Command {
 		newPingCmd(),
 		newRoutesCmd(),
 		newTopologyCmd(),
+		newIncidentsCmd(),
+		newActionsCmd(),
 		newSimCmd(),
 		newCACmd(),
 		newKeygenCmd(),

@@ -22,6 +22,7 @@ import (
 
 	"github.com/x0tta6bl4/x0tta6bl4/internal/api"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/config"
+	"github.com/x0tta6bl4/x0tta6bl4/internal/discovery"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/identity"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/node"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/transport"
@@ -83,10 +84,26 @@ func runNode(ctx context.Context, cfg *config.Config, logw io.Writer) error {
 		}
 		peers = append(peers, sp)
 	}
-	conn, err := transport.ListenUDP(netip.MustParseAddrPort(cfg.Listen))
+	healing, closeStore, err := healingOptions(cfg, log)
 	if err != nil {
 		return err
 	}
+	defer closeStore()
+	udp, err := transport.ListenUDP(netip.MustParseAddrPort(cfg.Listen))
+	if err != nil {
+		return err
+	}
+	conn, chaos, err := chaosTransport(udp, cfg.Chaos, log)
+	if err != nil {
+		udp.Close()
+		return err
+	}
+	lan, stopLAN, err := startLAN(ctx, cfg, id.ID(), ca, conn.LocalAddr().Port(), log)
+	if err != nil {
+		conn.Close()
+		return err
+	}
+	defer stopLAN()
 	streams := newStreamServices(id.ID())
 	n, err := node.New(node.Options{
 		Identity: id, Cert: cert, CA: ca, OnDatagram: streams.mux.Deliver,
@@ -95,6 +112,8 @@ func runNode(ctx context.Context, cfg *config.Config, logw io.Writer) error {
 		Keepalive:      time.Duration(cfg.Timers.Keepalive),
 		ReloadInterval: time.Duration(cfg.Timers.Reload),
 		Rand:           rand.Reader, Logger: log, Version: version,
+		Discovery: lan,
+		Healing:   healing, Chaos: chaos,
 	})
 	if err != nil {
 		conn.Close()
@@ -156,4 +175,39 @@ func serve(ctx context.Context, n *node.Node, apiListen, token string, log *slog
 	}
 	wg.Wait()
 	return err
+}
+
+// startLAN starts LAN discovery when cfg.Discovery.LAN is set: it joins the beacon group on every
+// multicast interface and beacons this node's ID and transport port until stop is called. With
+// discovery off it returns a nil source and a stop that does nothing.
+func startLAN(ctx context.Context, cfg *config.Config, id identity.NodeID, ca *identity.Certificate, port uint16, log *slog.Logger) (src node.CandidateSource, stop func(), err error) {
+	if !cfg.Discovery.LAN {
+		return nil, func() {}, nil
+	}
+	group, err := netip.ParseAddrPort(cfg.Discovery.Group)
+	if err != nil {
+		return nil, nil, fmt.Errorf("discovery.group: %w", err)
+	}
+	mc, err := discovery.ListenMulticast(group, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := discovery.New(discovery.Config{
+		Conn: mc, Group: group, Network: identity.NetworkID(ca), NodeID: id, Port: port,
+		Interval: time.Duration(cfg.Discovery.Interval), Logger: log,
+	})
+	if err != nil {
+		mc.Close()
+		return nil, nil, err
+	}
+	log.Info("lan discovery on", "group", group.String(), "interfaces", strings.Join(mc.Interfaces(), ","))
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := d.Run(ctx); err != nil {
+			log.Error("lan discovery stopped", "err", err)
+		}
+	}()
+	return d, func() { cancel(); <-done }, nil
 }

@@ -105,6 +105,12 @@ type Backend interface {
 	// Topology describes the mesh as the node sees it; the handler sorts it and replaces nil lists
 	// with empty ones (Topology.Normalize).
 	Topology() Topology
+	// Incidents lists the self-healing incidents, oldest first: the open ones, or with all every
+	// one the node remembers. An error wrapping ErrUnavailable means self-healing is off.
+	Incidents(all bool) ([]IncidentInfo, error)
+	// Actions lists the self-healing actions the node remembers, oldest first. An error wrapping
+	// ErrUnavailable means self-healing is off.
+	Actions() ([]ActionInfo, error)
 }
 
 // Options configures the handler.
@@ -140,6 +146,8 @@ func (s *server) routeTable() []route {
 		{"GET", "/api/v1/peers", false, s.peers},
 		{"GET", "/api/v1/routes", false, s.routes},
 		{"GET", "/api/v1/topology", false, s.topology},
+		{"GET", "/api/v1/incidents", false, s.incidents},
+		{"GET", "/api/v1/actions", false, s.actions},
 		{"POST", "/api/v1/ping", false, s.ping},
 		{"GET", "/api/v1/openapi.json", false, serveOpenAPI},
 	}

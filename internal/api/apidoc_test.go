@@ -92,6 +92,12 @@ func renderMarkdown(d *oaDoc) ([]byte, error) {
 			p(" %s", e.op.Description)
 		}
 		p("\n\nAuth: %s.\n", auth(e.op))
+		if len(e.op.Parameters) > 0 {
+			p("\n| Query parameter | Type | Required | Meaning |\n|---|---|---|---|\n")
+			for _, q := range e.op.Parameters {
+				p("| `%s` | %s | %v | %s |\n", q.Name, typeName(q.Schema), q.Required, q.Description)
+			}
+		}
 		if rb := e.op.RequestBody; rb != nil {
 			for _, ct := range slices.Sorted(mapKeys(rb.Content)) {
 				m := rb.Content[ct]

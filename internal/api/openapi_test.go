@@ -33,6 +33,7 @@ type docBackend struct {
 	ready   bool
 	empty   bool
 	pingErr error
+	healErr error // returned by Incidents and Actions (healing_test.go)
 }
 
 func (b *docBackend) Node() NodeInfo {
@@ -211,6 +212,8 @@ func TestOpenAPIExamplesDecode(t *testing.T) {
 		{"GET /api/v1/routes", "200", new([]RouteInfo)},
 		{"GET /api/v1/topology", "200", new(Topology)},
 		{"POST /api/v1/ping", "200", new(PingResult)},
+		{"GET /api/v1/incidents", "200", new([]IncidentInfo)},
+		{"GET /api/v1/actions", "200", new([]ActionInfo)},
 	}
 	for _, tt := range tests {
 		method, path, _ := strings.Cut(tt.key, " ")
@@ -268,6 +271,9 @@ func exchanges() []exchange {
 		ping("ping failed", `{"peer":"b","count":1}`, errors.New("boom"), 500),
 		ping("ping unavailable", `{"peer":"b","count":1}`, ErrUnavailable, 503),
 		ping("ping timeout", `{"peer":"b","count":1}`, context.DeadlineExceeded, 504),
+		exchange{name: "incidents bad state", method: "GET", path: "/api/v1/incidents?state=closed", status: 400},
+		exchange{name: "incidents disabled", backend: docBackend{healErr: errHealingOff}, method: "GET", path: "/api/v1/incidents", status: 503},
+		exchange{name: "actions disabled", backend: docBackend{healErr: errHealingOff}, method: "GET", path: "/api/v1/actions", status: 503},
 	)
 }
 
@@ -293,7 +299,8 @@ func TestOpenAPIResponses(t *testing.T) {
 			if err != nil {
 				t.Fatalf("content type %q: %v", rec.Header().Get("Content-Type"), err)
 			}
-			item, known := d.Paths[ex.path]
+			path, _, _ := strings.Cut(ex.path, "?") // the query is not part of the documented path
+			item, known := d.Paths[path]
 			if !known {
 				if ct != "application/json" {
 					t.Fatalf("content type %q", ct)
@@ -303,10 +310,10 @@ func TestOpenAPIResponses(t *testing.T) {
 				}
 				return
 			}
-			op, key := item[strings.ToLower(ex.method)], opKey(ex.method, ex.path)
+			op, key := item[strings.ToLower(ex.method)], opKey(ex.method, path)
 			if op == nil && rec.Code == http.StatusMethodNotAllowed && len(item) == 1 {
 				for m, o := range item {
-					op, key = o, opKey(m, ex.path)
+					op, key = o, opKey(m, path)
 				}
 			}
 			if op == nil {
@@ -402,6 +409,8 @@ func TestOpenAPITypes(t *testing.T) {
 		{"TopologyNode", reflect.TypeFor[TopologyNode](), true, false},
 		{"TopologyLink", reflect.TypeFor[TopologyLink](), true, false},
 		{"TopologyRoute", reflect.TypeFor[TopologyRoute](), true, false},
+		{"IncidentInfo", reflect.TypeFor[IncidentInfo](), true, false},
+		{"ActionInfo", reflect.TypeFor[ActionInfo](), true, false},
 	}
 	for _, tt := range tests {
 		s := d.Components.Schemas[tt.name]

@@ -54,6 +54,17 @@ type oaOperation struct {
 		Content  map[string]oaMedia `json:"content"`
 	} `json:"requestBody"`
 	Responses map[string]oaResponse `json:"responses"`
+	// Parameters are the operation's query parameters.
+	Parameters []oaParameter `json:"parameters"`
+}
+
+// oaParameter is a query parameter of an operation.
+type oaParameter struct {
+	Name        string  `json:"name"`
+	In          string  `json:"in"`
+	Required    bool    `json:"required"`
+	Description string  `json:"description"`
+	Schema      *schema `json:"schema"`
 }
 
 type oaResponse struct {

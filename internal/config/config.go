@@ -36,6 +36,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/x0tta6bl4/x0tta6bl4/internal/discovery"
 )
 
 // Limits and defaults.
@@ -57,6 +59,13 @@ const (
 	DefaultReloadInterval = 10 * time.Second
 	// MinInterval is the smallest accepted value of any configured interval.
 	MinInterval = 100 * time.Millisecond
+	// DefaultHealingPeriod is how often the self-healing loop runs when healing.period is not set
+	// (internal/heal.DefaultPeriod).
+	DefaultHealingPeriod = 100 * time.Millisecond
+	// MinHealingPeriod and MaxHealingPeriod bound healing.period (within internal/heal's bounds).
+	MinHealingPeriod, MaxHealingPeriod = 10 * time.Millisecond, time.Minute
+	// MaxChaosDelay bounds chaos.delay (internal/transport/fault.MaxDelay).
+	MaxChaosDelay = 10 * time.Second
 )
 
 // Errors returned by this package; test with errors.Is.
@@ -95,6 +104,56 @@ type Config struct {
 	Log Log `yaml:"log"`
 	// Timers overrides protocol timers; zero values take the defaults.
 	Timers Timers `yaml:"timers"`
+	// Discovery configures optional LAN discovery (off by default).
+	Discovery Discovery `yaml:"discovery"`
+	// Healing configures the self-healing MAPE-K loop (on by default).
+	Healing Healing `yaml:"healing"`
+	// Chaos injects faults on the node's own transport, for testing self-healing (off unless set).
+	Chaos Chaos `yaml:"chaos"`
+}
+
+// Healing configures the node's self-healing loop (internal/heal over internal/mapek).
+type Healing struct {
+	// Enabled runs the loop; absent means true (Parse sets it).
+	Enabled *bool `yaml:"enabled"`
+	// Period is how often the loop runs (DefaultHealingPeriod).
+	Period Duration `yaml:"period"`
+	// Knowledge is the bbolt file that keeps incidents, actions, baselines and the audit log across
+	// restarts; empty keeps them in memory only. A relative path is resolved against the
+	// configuration file's directory.
+	Knowledge string `yaml:"knowledge"`
+}
+
+// On reports whether the loop runs: Enabled is absent or true.
+func (h Healing) On() bool { return h.Enabled == nil || *h.Enabled }
+
+// Chaos injects faults on the node's own transport (internal/transport/fault), so that
+// self-healing can be exercised on a real deployment. Every field off means no fault.
+type Chaos struct {
+	// Seed seeds the random drops, so that a run can be repeated.
+	Seed uint64 `yaml:"seed"`
+	// Drop is the probability, 0 to 1, that a datagram to or from any address is dropped.
+	Drop float64 `yaml:"drop"`
+	// Delay holds every datagram the node sends for this long (at most MaxChaosDelay).
+	Delay Duration `yaml:"delay"`
+	// Blackhole lists node IDs (64 hexadecimal characters) whose traffic is dropped, both ways,
+	// from their first completed handshake on.
+	Blackhole []string `yaml:"blackhole"`
+}
+
+// On reports whether any fault is configured.
+func (c Chaos) On() bool { return c.Drop > 0 || c.Delay > 0 || len(c.Blackhole) > 0 }
+
+// Discovery configures LAN discovery: multicast beacons that let nodes of the same network on one
+// segment find each other without static peers (internal/discovery, docs/discovery.md).
+type Discovery struct {
+	// LAN turns discovery on; it is off by default.
+	LAN bool `yaml:"lan"`
+	// Group is the IPv4 multicast group and UDP port of the beacons (discovery.DefaultGroup).
+	Group string `yaml:"group"`
+	// Interval is the beacon period (discovery.DefaultInterval), within discovery.MinInterval and
+	// discovery.MaxInterval.
+	Interval Duration `yaml:"interval"`
 }
 
 // Identity names the files that make up a node's membership of the network. Relative paths are
@@ -283,10 +342,23 @@ func (c *Config) applyDefaults() {
 	if c.Timers.Reload == 0 {
 		c.Timers.Reload = Duration(DefaultReloadInterval)
 	}
+	if c.Discovery.Group == "" {
+		c.Discovery.Group = discovery.DefaultGroup
+	}
+	if c.Discovery.Interval == 0 {
+		c.Discovery.Interval = Duration(discovery.DefaultInterval)
+	}
+	if c.Healing.Enabled == nil {
+		on := true
+		c.Healing.Enabled = &on
+	}
+	if c.Healing.Period == 0 {
+		c.Healing.Period = Duration(DefaultHealingPeriod)
+	}
 }
 
 func (c *Config) resolve(dir string) {
-	for _, p := range []*string{&c.Identity.Key, &c.Identity.Cert, &c.Identity.CA, &c.Identity.RevocationList, &c.API.TokenFile} {
+	for _, p := range []*string{&c.Identity.Key, &c.Identity.Cert, &c.Identity.CA, &c.Identity.RevocationList, &c.API.TokenFile, &c.Healing.Knowledge} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}
@@ -354,6 +426,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	c.validateForwards(add)
+	c.validateDiscovery(add)
 	if c.API.Listen != "off" {
 		ap, err := netip.ParseAddrPort(c.API.Listen)
 		if err != nil {
@@ -378,6 +451,7 @@ func (c *Config) Validate() error {
 	if d := time.Duration(c.Timers.Reload); d < MinInterval {
 		add("timers.reload", "%v is below the minimum %v", d, MinInterval)
 	}
+	c.validateHealing(add)
 	if len(errs) == 0 {
 		return nil
 	}
@@ -412,6 +486,58 @@ func (c *Config) validateForwards(add func(field, format string, args ...any)) {
 		if _, err := hostPortKey(f.Target); err != nil {
 			add(field+".target", "%q is not host:port (%v)", f.Target, err)
 		}
+	}
+}
+
+// validateHealing checks the healing and chaos sections.
+func (c *Config) validateHealing(add func(field, format string, args ...any)) {
+	if d := time.Duration(c.Healing.Period); d < MinHealingPeriod || d > MaxHealingPeriod {
+		add("healing.period", "%v is outside %v..%v", d, MinHealingPeriod, MaxHealingPeriod)
+	}
+	if strings.ContainsRune(c.Healing.Knowledge, 0) {
+		add("healing.knowledge", "contains a NUL byte")
+	}
+	if !(c.Chaos.Drop >= 0 && c.Chaos.Drop <= 1) {
+		add("chaos.drop", "%v is not a probability in 0..1", c.Chaos.Drop)
+	}
+	if d := time.Duration(c.Chaos.Delay); d < 0 || d > MaxChaosDelay {
+		add("chaos.delay", "%v is outside 0..%v", d, MaxChaosDelay)
+	}
+	if len(c.Chaos.Blackhole) > MaxPeers {
+		add("chaos.blackhole", "%d entries, at most %d allowed", len(c.Chaos.Blackhole), MaxPeers)
+	}
+	seen := map[string]int{}
+	for i, id := range c.Chaos.Blackhole {
+		field := fmt.Sprintf("chaos.blackhole[%d]", i)
+		if !isHex(id, 64) {
+			add(field, "must be a node ID, 64 hexadecimal characters")
+			continue
+		}
+		if j, dup := seen[strings.ToLower(id)]; dup {
+			add(field, "duplicate of chaos.blackhole[%d]", j)
+		}
+		seen[strings.ToLower(id)] = i
+	}
+}
+
+// validateDiscovery checks the discovery section: an IPv4 multicast group and port that is not the
+// transport's port when discovery is on, and an interval within the discovery package's bounds.
+func (c *Config) validateDiscovery(add func(field, format string, args ...any)) {
+	g, err := netip.ParseAddrPort(c.Discovery.Group)
+	switch {
+	case err != nil:
+		add("discovery.group", "%q is not IP:port (%v)", c.Discovery.Group, err)
+	case !g.Addr().Is4() || !g.Addr().IsMulticast():
+		add("discovery.group", "%s is not an IPv4 multicast address (224.0.0.0/4; 239.255.0.0/16 is for local use)", g.Addr())
+	case g.Port() == 0:
+		add("discovery.group", "port 0 is not a beacon port")
+	case c.Discovery.LAN:
+		if l, err := netip.ParseAddrPort(c.Listen); err == nil && l.Port() == g.Port() {
+			add("discovery.group", "port %d is the transport's listen port", g.Port())
+		}
+	}
+	if d := time.Duration(c.Discovery.Interval); d < discovery.MinInterval || d > discovery.MaxInterval {
+		add("discovery.interval", "%v is outside %v..%v", d, discovery.MinInterval, discovery.MaxInterval)
 	}
 }
 

@@ -208,7 +208,7 @@ func (a *Agent) Step(now time.Time) mapek.StepResult {
 	a.core.Probe(now)
 	a.incidents = upsert(a.incidents, r.Incidents, func(i *mapek.Incident) uint64 { return i.ID }, MaxIncidentHistory)
 	a.actions = upsert(a.actions, r.Actions, func(x *mapek.Action) uint64 { return x.ID }, MaxActionHistory)
-	if a.opt.Store != nil {
+	if a.opt.Store != nil && !quiet(&r) {
 		if _, err := a.opt.Store.WriteStep(r); err != nil {
 			a.storeErr = fmt.Errorf("%w: %w", ErrStore, err)
 			a.logf(slog.LevelError, "persisting a MAPE-K step failed", "err", err)
@@ -224,6 +224,12 @@ func (a *Agent) Step(now time.Time) mapek.StepResult {
 		}
 	}
 	return r
+}
+
+// quiet reports whether r holds nothing to persist, so that a healthy node
+// does not write (and fsync) its store every period.
+func quiet(r *mapek.StepResult) bool {
+	return len(r.Incidents) == 0 && len(r.Actions) == 0 && len(r.Audit) == 0 && len(r.Baselines) == 0
 }
 
 // StoreErr returns the error of the last Step's write to the store (nil if

@@ -72,8 +72,8 @@ func (l *Loop) analyze(now time.Time) []Symptom {
 	sortIDs(ids) // the Scorer sees the links in a fixed order
 	for _, id := range ids {
 		st := l.mon.links[id]
-		if !st.lastSeen.Equal(now) {
-			continue
+		if !st.lastSeen.Equal(now) || st.win.n == 0 {
+			continue // not in this Snapshot, or only a restored baseline so far
 		}
 		last := st.win.last()
 		from := st.win.from(now.Add(-c.Window), linkAt)

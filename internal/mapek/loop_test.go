@@ -422,3 +422,18 @@ func TestNeighbourBound(t *testing.T) {
 		t.Errorf("tracked %d neighbours; audit %+v", len(l.mon.links), r.Audit)
 	}
 }
+
+// TestRestoredBaselineFirstStep is a regression test: a Step at the time
+// baselines were restored, before the neighbour appears, must not read the
+// neighbour's empty window.
+func TestRestoredBaselineFirstStep(t *testing.T) {
+	l, _ := newLoop(t, Config{}, nil)
+	l.RestoreBaselines(t0, []Baseline{{Peer: nid(1), RTT: 10 * time.Millisecond}})
+	tests := []Snapshot{{}, {Neighbours: []NeighbourSample{healthy(nid(2))}}}
+	for i, snap := range tests {
+		r := l.Step(t0.Add(time.Duration(i)*time.Second), snap)
+		if r.Err != nil || len(r.Symptoms) != 0 {
+			t.Errorf("step %d: err %v, symptoms %+v", i, r.Err, r.Symptoms)
+		}
+	}
+}

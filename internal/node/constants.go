@@ -34,6 +34,15 @@ const (
 
 	// RejectLogInterval limits "rejected peer" warnings to one per source address per interval.
 	RejectLogInterval = 10 * time.Second
+
+	// ResourceSampleInterval is how often self-healing samples the process's CPU time and memory:
+	// the CPU fraction is the CPU time used over this interval, long enough to be more than a
+	// scheduler tick's noise, and the loop smooths it further.
+	ResourceSampleInterval = time.Second
+
+	// ChaosBlackholeDelay is how long after a blackholed node's session first comes up the chaos
+	// blackhole starts (ChaosOptions), so that the link is up and measured when it dies.
+	ChaosBlackholeDelay = 2 * time.Second
 )
 
 // Limits of the node runtime.
@@ -50,4 +59,14 @@ const (
 	MaxSparePeers = 64
 	// DefaultMinPeers is the number of up peers below which a node dials spare peers (Options.MinPeers).
 	DefaultMinPeers = 2
+	// MaxTrackedHealRecords bounds the incidents and actions the self-healing metrics follow until
+	// they are resolved or verified (as many as the agent's histories).
+	MaxTrackedHealRecords = 1024
+	// MaxSystemFileSize bounds what is read of a /proc or /sys file to learn the memory limit.
+	MaxSystemFileSize = 64 << 10
+	// MaxCgroupDepth bounds the cgroup ancestors whose memory limits are read.
+	MaxCgroupDepth = 32
+	// cgroupUnlimited is the smallest value a cgroup v1 memory limit takes when it is not set (the
+	// kernel reports LONG_MAX rounded down to a page).
+	cgroupUnlimited = 1 << 62
 )

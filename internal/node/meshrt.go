@@ -19,6 +19,7 @@ func (n *Node) markUp(now time.Time, p *peer) {
 	}
 	delete(n.spares, p.id)
 	n.pexSent = time.Time{} // tell everyone at the next tick
+	n.chaosUp(now, p)
 
 }
 
@@ -45,7 +46,9 @@ func (n *Node) flushCore(now time.Time) []mesh.Datagram {
 			n.log.Debug("mesh payload not sent", "to", o.To.Short(), "err", err)
 		}
 	}
-	for _, e := range n.core.Events() {
+	events := n.core.Events()
+	n.observeHealing(events)
+	for _, e := range events {
 		switch e.Kind {
 		case mesh.EventRouteInstalled, mesh.EventRouteLost, mesh.EventSessionRefused:
 			n.log.Info("mesh "+e.Kind.String(), "peer", e.Peer.Short(), "next_hop", e.NextHop.Short(), "metric", e.Cost, "err", e.Err)

@@ -14,6 +14,7 @@ type metricsCollector struct {
 	handshakes, hsRetransmits, hsGaveUp, hsDrop *prometheus.Desc
 	cookies                                     *prometheus.Desc
 	meshPackets, meshDrops, meshSessions        *prometheus.Desc
+	heal                                        healingDescs
 }
 
 // Collector returns a prometheus.Collector of the node's metrics, for the registry the caller
@@ -37,6 +38,7 @@ func (n *Node) Collector() prometheus.Collector {
 		meshPackets:   d("mesh_packets_total", "Mesh packets by what happened to them.", "event"),
 		meshDrops:     d("mesh_drops_total", "Mesh packets and datagrams dropped, by reason.", "reason"),
 		meshSessions:  d("mesh_sessions_established_total", "End-to-end sessions established."),
+		heal:          newHealingDescs(d),
 	}
 }
 
@@ -46,6 +48,7 @@ func (c *metricsCollector) Describe(ch chan<- *prometheus.Desc) {
 		c.hsRetransmits, c.hsGaveUp, c.hsDrop, c.cookies, c.meshPackets, c.meshDrops, c.meshSessions} {
 		ch <- d
 	}
+	c.heal.describe(ch)
 }
 
 // Collect implements prometheus.Collector.
@@ -96,4 +99,5 @@ func (c *metricsCollector) Collect(ch chan<- prometheus.Metric) {
 	for table, v := range map[string]int{"neighbours": ms.Neighbours, "links_up": ms.LinksUp, "peers": ms.Peers, "sessions": ms.Sessions, "queued": ms.Queued} {
 		ch <- prometheus.MustNewConstMetric(c.meshTables, prometheus.GaugeValue, float64(v), table)
 	}
+	c.n.collectHealing(ch, &c.heal)
 }

@@ -68,6 +68,13 @@ type Options struct {
 	OnDatagram func(from identity.NodeID, payload []byte)
 	// Version is reported by the API.
 	Version string
+	// Discovery, when set, supplies peers found on the local network (LAN discovery); they are
+	// dialled like spare peers from peer exchange, within the same bounds (see discovery.go).
+	Discovery CandidateSource
+	// Healing configures self-healing (healing.go); off unless Enabled.
+	Healing HealingOptions
+	// Chaos injects faults for testing self-healing (healing.go); off by default.
+	Chaos ChaosOptions
 }
 
 // Node is a running mesh node.
@@ -92,6 +99,10 @@ type Node struct {
 	closed   bool
 
 	pings pingTable
+	lan   lanState
+
+	heal  *healing // nil when self-healing is off; guarded by mu
+	chaos *chaos   // nil without chaos blackholes; guarded by mu
 }
 
 type sessionRef struct {
@@ -170,6 +181,14 @@ func New(opt Options) (*Node, error) {
 	if n.core, err = mesh.New(mcfg, time.Now()); err != nil {
 		return nil, fmt.Errorf("node: %w", err)
 	}
+	if n.chaos, err = newChaos(opt.Chaos); err != nil {
+		return nil, err
+	}
+	if opt.Healing.Enabled {
+		if err := n.newHealing(opt.Healing); err != nil {
+			return nil, err
+		}
+	}
 	for _, sp := range opt.Peers {
 		p := &peer{addr: sp.Addr, static: true, pin: sp.Pin}
 		n.byAddr[sp.Addr] = p
@@ -206,6 +225,7 @@ loop:
 			break loop
 		case now := <-ticker.C:
 			n.tick(now)
+			n.pollLAN(now)
 		}
 	}
 	n.mu.Lock()

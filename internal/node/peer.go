@@ -165,6 +165,7 @@ func (n *Node) established(now time.Time, est *handshake.Established) {
 	n.byAddr[p.addr] = p
 	n.sessions[est.LocalIndex] = &sessionRef{peer: p, s: s}
 	p.lastHandshake = now
+	n.handshakeCompleted(p.id)
 	n.log.Debug("handshake complete", "peer", p.id.Short(), "initiator", est.Initiator)
 	if est.Initiator {
 		n.rotate(p, s)
@@ -238,6 +239,8 @@ func (n *Node) tick(now time.Time) {
 			dg, err := n.machine.Initiate(now, p.addr, cert)
 			if err != nil {
 				n.log.Warn("starting handshake", "addr", p.addr.String(), "err", err)
+			} else {
+				n.handshakeStarted(p)
 			}
 			out = append(out, dg...)
 		}
@@ -246,7 +249,9 @@ func (n *Node) tick(now time.Time) {
 		n.sendPeerExchange(now)
 	}
 	n.dialSpares()
+	n.chaosTick(now)
 	n.core.Tick(now)
+	n.stepHealing(now)
 	delivered := n.flushCore(now)
 	reload := n.opt.RevocationListPath != "" && now.Sub(n.crl.checked) >= n.opt.ReloadInterval
 	n.mu.Unlock()

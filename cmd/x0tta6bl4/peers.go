@@ -112,9 +112,11 @@ func newPingCmd() *cobra.Command {
 	var req api.PingRequest
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "ping PEER",
-		Short: "Send numbered echo datagrams to a peer through a running node and check every reply",
-		Args:  cobra.ExactArgs(1),
+		Use:   "ping NODE",
+		Short: "Send numbered echo datagrams to a node through a running node and check every reply",
+		Long: "NODE is a peer name, a node ID or a unique prefix of one. A direct peer is pinged on its " +
+			"link; any other node the mesh has a route to is pinged end to end, through the relays.",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := af.client()
 			if err != nil {

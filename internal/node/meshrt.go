@@ -59,12 +59,20 @@ func (n *Node) flushCore(now time.Time) []mesh.Datagram {
 	return n.core.Delivered()
 }
 
-// deliver hands datagrams to the application. Called without n.mu.
+// deliver answers and checks end-to-end echoes (datagrams starting with kindEchoReq or
+// kindEchoReply) and hands the other datagrams to the application. Called without n.mu.
 func (n *Node) deliver(dgs []mesh.Datagram) {
-	if n.opt.OnDatagram == nil {
-		return
-	}
 	for _, d := range dgs {
-		n.opt.OnDatagram(d.From, d.Data)
+		switch {
+		case len(d.Data) > 0 && d.Data[0] == kindEchoReq:
+			reply := append([]byte{kindEchoReply}, d.Data[1:]...)
+			if err := n.Send(d.From, reply); err != nil {
+				n.log.Debug("echo reply", "to", d.From.Short(), "err", err)
+			}
+		case len(d.Data) > 0 && d.Data[0] == kindEchoReply:
+			n.pings.deliver(d.From, d.Data[1:], time.Now())
+		case n.opt.OnDatagram != nil:
+			n.opt.OnDatagram(d.From, d.Data)
+		}
 	}
 }

@@ -64,7 +64,8 @@ type Options struct {
 	// Logger receives structured logs; nil discards them.
 	Logger *slog.Logger
 	// OnDatagram, when set, receives application datagrams sent to this node through the mesh
-	// (Send on another node). It runs on a node goroutine and must not block.
+	// (Send on another node). It runs on a node goroutine and must not block. Datagrams whose
+	// first byte is 0x02 or 0x03 are the node's own end-to-end echoes (Ping) and are not passed on.
 	OnDatagram func(from identity.NodeID, payload []byte)
 	// Version is reported by the API.
 	Version string

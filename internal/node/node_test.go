@@ -446,4 +446,27 @@ func TestMultiHop(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("answer did not reach alpha")
 	}
+	// gamma is not a peer of alpha: the ping runs end to end through beta, and its echoes are not
+	// handed to the application.
+	res, err := ra.n.Ping(context.Background(), api.PingRequest{Peer: g.id.ID().String()[:12], Count: 20, Size: 100, Window: 4, Timeout: 10})
+	if err != nil || res.Received != 20 || res.Corrupted != 0 || res.Peer != g.id.ID().String() {
+		t.Fatalf("end-to-end ping: %+v %v", res, err)
+	}
+	select {
+	case got := <-g.got:
+		t.Fatalf("an echo reached gamma's application: %q", got)
+	default:
+	}
+	tests := []struct {
+		key  string
+		want error
+	}{
+		{"0000000000000000000000000000000000000000000000000000000000000000", api.ErrNotFound},
+		{"zz", api.ErrNotFound},
+	}
+	for _, tt := range tests {
+		if _, err := ra.n.Ping(context.Background(), api.PingRequest{Peer: tt.key, Count: 1, Window: 1, Timeout: 1}); !errors.Is(err, tt.want) {
+			t.Errorf("Ping(%q) = %v, want %v", tt.key, err, tt.want)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -121,9 +122,18 @@ func echoContentOK(id, seq uint32, size int, content []byte) bool {
 // Ping sends req.Count echo requests to a peer with at most req.Window in flight and reports what came
 // back. It implements the API's ping.
 func (n *Node) Ping(ctx context.Context, req api.PingRequest) (api.PingResult, error) {
+	// A direct peer is pinged on its hop-by-hop session (the link); any other node end to end
+	// through the mesh, as a datagram.
 	p, peerID, err := n.findPeer(req.Peer)
+	if errors.Is(err, api.ErrNotFound) {
+		peerID, err = n.findMeshNode(req.Peer)
+	}
 	if err != nil {
 		return api.PingResult{}, err
+	}
+	send := func(b []byte) error { return n.Send(peerID, b) }
+	if p != nil {
+		send = func(b []byte) error { return n.sendTo(p, b) }
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(req.Timeout*float64(time.Second)))
 	defer cancel()
@@ -148,7 +158,7 @@ func (n *Node) Ping(ctx context.Context, req api.PingRequest) (api.PingResult, e
 		st.sentAt[seq] = time.Now()
 		st.res.Sent++
 		n.pings.mu.Unlock()
-		if err := n.sendTo(p, echoBody(id, uint32(seq), req.Size)); err != nil {
+		if err := send(echoBody(id, uint32(seq), req.Size)); err != nil {
 			return api.PingResult{}, fmt.Errorf("%w: %v", api.ErrUnavailable, err)
 		}
 		inflight++
@@ -201,4 +211,30 @@ func (n *Node) findPeer(key string) (*peer, identity.NodeID, error) {
 		return nil, identity.NodeID{}, fmt.Errorf("%w: peer %q has no session", api.ErrUnavailable, key)
 	}
 	return matches[0], matches[0].id, nil
+}
+
+// findMeshNode resolves a node ID or a unique node ID prefix to a destination of the routing table.
+func (n *Node) findMeshNode(key string) (identity.NodeID, error) {
+	lower := strings.ToLower(key)
+	n.mu.Lock()
+	routes := n.core.Routes()
+	n.mu.Unlock()
+	var match []identity.NodeID
+	for _, r := range routes {
+		id := r.Dst.String()
+		if !r.Selected || !strings.HasPrefix(id, lower) || lower == "" {
+			continue
+		}
+		if id == lower {
+			return r.Dst, nil
+		}
+		match = append(match, r.Dst)
+	}
+	switch len(match) {
+	case 0:
+		return identity.NodeID{}, fmt.Errorf("%w: no peer or reachable node %q", api.ErrNotFound, key)
+	case 1:
+		return match[0], nil
+	}
+	return identity.NodeID{}, fmt.Errorf("%w: %q matches more than one node", api.ErrBadRequest, key)
 }

@@ -14,7 +14,7 @@ COVER_PKG   ?= 85
 DATA        ?= ../shared/data/planetoid
 LDFLAGS     := -s -w -buildid= -X main.version=$(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build demo test fmt-check vet staticcheck test-race fuzz cover-gate cora-check bench clean tools
+.PHONY: all build demo test fmt-check vet staticcheck test-race fuzz cover-gate cora-check walkthrough bench clean tools
 
 all: build
 
@@ -54,6 +54,10 @@ fuzz:
 	@bash .ci/fuzz-all $(FUZZTIME)
 
 ## cora-check: GraphSAGE on the Planetoid Cora split must reach 81% mean test accuracy over 10 seeds
+## walkthrough: run the README's "Run a network by hand" commands and check their output (needs python3, curl)
+walkthrough: build
+	.ci/walkthrough
+
 cora-check: build
 	./$(BIN) bench graphsage --data $(DATA) --name cora --seeds 10 --min-accuracy 0.81
 

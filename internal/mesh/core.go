@@ -213,6 +213,14 @@ func (c *Core) receivePacket(now time.Time, from identity.NodeID, pkt []byte) er
 
 // originate sends the end-to-end message inner to dst.
 func (c *Core) originate(now time.Time, dst identity.NodeID, inner []byte) error {
+	pkt := make([]byte, 0, HeaderSize+len(inner))
+	pkt = Header{HopLimit: uint8(c.cfg.HopLimit), Src: c.self, Dst: dst}.Append(pkt)
+	return c.originatePacket(now, dst, append(pkt, inner...))
+}
+
+// originatePacket sends pkt, a packet from this node to dst with its routing header, and takes
+// ownership of it.
+func (c *Core) originatePacket(now time.Time, dst identity.NodeID, pkt []byte) error {
 	next, ok := c.router.NextHop(dst)
 	if !ok {
 		return c.drop(now, dst, DropNoRoute, fmt.Errorf("%w: %s", ErrNoRoute, dst.Short()))
@@ -220,9 +228,6 @@ func (c *Core) originate(now time.Time, dst identity.NodeID, inner []byte) error
 	if len(c.outbox) >= MaxOutbox {
 		return c.drop(now, dst, DropQueueFull, fmt.Errorf("%w: outbox", ErrQueueFull))
 	}
-	pkt := make([]byte, 0, HeaderSize+len(inner))
-	pkt = Header{HopLimit: uint8(c.cfg.HopLimit), Src: c.self, Dst: dst}.Append(pkt)
-	pkt = append(pkt, inner...)
 	c.outbox = append(c.outbox, Outgoing{To: next, Payload: pkt})
 	c.stats.Originated++
 	return nil

@@ -126,13 +126,14 @@ func (c *Core) Send(now time.Time, dst identity.NodeID, data []byte) error {
 		return c.drop(now, dst, DropQueueFull, fmt.Errorf("%w: %d end-to-end peers", ErrQueueFull, len(c.peers)))
 	}
 	p.lastActive, p.lastSent = now, now
+	c.maybeHandshake(now, p)
+	kind := [1]byte{InnerDatagram}
+	if p.usable(now) {
+		return c.sealParts(now, p, kind[:], data)
+	}
 	payload := make([]byte, 1+len(data))
 	payload[0] = InnerDatagram
 	copy(payload[1:], data)
-	c.maybeHandshake(now, p)
-	if p.usable(now) {
-		return c.seal(now, p, payload)
-	}
 	var err error
 	if len(p.queue) >= c.cfg.MaxQueuedPerDestination {
 		p.queue = slices.Delete(p.queue, 0, 1)
@@ -144,13 +145,25 @@ func (c *Core) Send(now time.Time, dst identity.NodeID, data []byte) error {
 
 // seal encrypts payload on p's current session and sends it.
 func (c *Core) seal(now time.Time, p *peer, payload []byte) error {
-	frame, err := p.sessions.Current.Seal(make([]byte, 0, session.Overhead+len(payload)), payload)
+	return c.sealParts(now, p, payload, nil)
+}
+
+// sealParts encrypts the concatenation of head and tail on p's current session and sends it. The
+// packet is built in one allocation: the routing header, then the session frame sealed in place.
+func (c *Core) sealParts(now time.Time, p *peer, head, tail []byte) error {
+	const off = HeaderSize + session.HeaderSize
+	n := len(head) + len(tail)
+	buf := make([]byte, off+n+session.TagSize)
+	copy(buf[off:], head)
+	copy(buf[off+len(head):], tail)
+	pkt := Header{HopLimit: uint8(c.cfg.HopLimit), Src: c.self, Dst: p.id}.Append(buf[:0])
+	pkt, err := p.sessions.Current.Seal(pkt, buf[off:off+n])
 	if err != nil {
 		// Closed or exhausted: the session is useless.
 		c.dropSession(p, p.sessions.Current)
 		return c.drop(now, p.id, DropDecrypt, fmt.Errorf("%w: sealing: %w", ErrDecrypt, err))
 	}
-	return c.originate(now, p.id, frame)
+	return c.originatePacket(now, p.id, pkt)
 }
 
 // flush sends p's queued datagrams on its current session.

@@ -70,3 +70,17 @@ const (
 	// kernel reports LONG_MAX rounded down to a page).
 	cgroupUnlimited = 1 << 62
 )
+
+// Batched datagram I/O (batch.go).
+const (
+	// ReadBatchSize is how many datagrams the read loop takes per system call when the transport
+	// can batch (transport.BatchConn); each slot is a MaxPacketSize buffer, 1 MiB in all.
+	ReadBatchSize = 16
+	// SendQueueLen bounds the sealed frames waiting for the writer goroutine; a frame sealed when it
+	// is full is dropped and counted, as a full socket buffer would drop it.
+	SendQueueLen = 1024
+	// sendBufferSize is the capacity of the recycled frame buffers: a 1,280-byte QUIC packet with
+	// the stream, mesh and session overheads fits with room to spare. Larger frames get a buffer of
+	// their own.
+	sendBufferSize = 2048
+)

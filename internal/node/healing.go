@@ -192,6 +192,9 @@ func (n *Node) healRuntime() heal.Runtime {
 	if h.queueDrops != nil {
 		rt.QueueDrops = h.queueDrops()
 	}
+	if n.tx != nil {
+		rt.QueueDrops += n.tx.dropped.Load()
+	}
 	for id, c := range h.handshakes {
 		rt.Handshakes[id] = heal.HandshakeCount{Attempts: c.attempts, Failures: c.failures}
 	}

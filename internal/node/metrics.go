@@ -14,6 +14,7 @@ type metricsCollector struct {
 	handshakes, hsRetransmits, hsGaveUp, hsDrop *prometheus.Desc
 	cookies                                     *prometheus.Desc
 	meshPackets, meshDrops, meshSessions        *prometheus.Desc
+	sendQueueDrops                              *prometheus.Desc
 	heal                                        healingDescs
 }
 
@@ -24,28 +25,29 @@ func (n *Node) Collector() prometheus.Collector {
 		return prometheus.NewDesc("x0tta6bl4_"+name, help, labels, nil)
 	}
 	return &metricsCollector{
-		n:             n,
-		peers:         d("peers", "Peers by state: up, down or connecting.", "state"),
-		routes:        d("routes_selected", "Destinations with a selected route."),
-		meshTables:    d("mesh_table_entries", "Sizes of the mesh core's tables.", "table"),
-		bytes:         d("session_bytes_total", "Bytes of hop-by-hop session frames, by direction.", "direction"),
-		frames:        d("session_frames_total", "Hop-by-hop session frames, by direction.", "direction"),
-		handshakes:    d("handshakes_total", "Completed hop-by-hop handshakes, by role.", "role"),
-		hsRetransmits: d("handshake_retransmissions_total", "Retransmitted handshake initiations and certificate requests."),
-		hsGaveUp:      d("handshake_gave_up_total", "Handshakes abandoned after the attempt time."),
-		hsDrop:        d("handshake_dropped_total", "Handshake messages dropped (malformed, bad MAC, replay, rejected certificate, ...)."),
-		cookies:       d("handshake_cookie_replies_total", "Cookie replies and retries sent under load or for address validation."),
-		meshPackets:   d("mesh_packets_total", "Mesh packets by what happened to them.", "event"),
-		meshDrops:     d("mesh_drops_total", "Mesh packets and datagrams dropped, by reason.", "reason"),
-		meshSessions:  d("mesh_sessions_established_total", "End-to-end sessions established."),
-		heal:          newHealingDescs(d),
+		n:              n,
+		peers:          d("peers", "Peers by state: up, down or connecting.", "state"),
+		routes:         d("routes_selected", "Destinations with a selected route."),
+		meshTables:     d("mesh_table_entries", "Sizes of the mesh core's tables.", "table"),
+		bytes:          d("session_bytes_total", "Bytes of hop-by-hop session frames, by direction.", "direction"),
+		frames:         d("session_frames_total", "Hop-by-hop session frames, by direction.", "direction"),
+		handshakes:     d("handshakes_total", "Completed hop-by-hop handshakes, by role.", "role"),
+		hsRetransmits:  d("handshake_retransmissions_total", "Retransmitted handshake initiations and certificate requests."),
+		hsGaveUp:       d("handshake_gave_up_total", "Handshakes abandoned after the attempt time."),
+		hsDrop:         d("handshake_dropped_total", "Handshake messages dropped (malformed, bad MAC, replay, rejected certificate, ...)."),
+		cookies:        d("handshake_cookie_replies_total", "Cookie replies and retries sent under load or for address validation."),
+		meshPackets:    d("mesh_packets_total", "Mesh packets by what happened to them.", "event"),
+		meshDrops:      d("mesh_drops_total", "Mesh packets and datagrams dropped, by reason.", "reason"),
+		meshSessions:   d("mesh_sessions_established_total", "End-to-end sessions established."),
+		sendQueueDrops: d("send_queue_drops_total", "Sealed frames dropped because the transport send queue was full."),
+		heal:           newHealingDescs(d),
 	}
 }
 
 // Describe implements prometheus.Collector.
 func (c *metricsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.peers, c.routes, c.meshTables, c.bytes, c.frames, c.handshakes,
-		c.hsRetransmits, c.hsGaveUp, c.hsDrop, c.cookies, c.meshPackets, c.meshDrops, c.meshSessions} {
+		c.hsRetransmits, c.hsGaveUp, c.hsDrop, c.cookies, c.meshPackets, c.meshDrops, c.meshSessions, c.sendQueueDrops} {
 		ch <- d
 	}
 	c.heal.describe(ch)
@@ -76,6 +78,7 @@ func (c *metricsCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	ch <- prometheus.MustNewConstMetric(c.routes, prometheus.GaugeValue, float64(selected))
+	ch <- prometheus.MustNewConstMetric(c.sendQueueDrops, prometheus.CounterValue, float64(c.n.tx.dropped.Load()))
 
 	c.n.mu.Lock()
 	hs := c.n.machine.Stats()

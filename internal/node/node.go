@@ -101,6 +101,7 @@ type Node struct {
 
 	pings pingTable
 	lan   lanState
+	tx    *sendQueue // sealed frames on their way to conn (batch.go)
 
 	heal  *healing // nil when self-healing is off; guarded by mu
 	chaos *chaos   // nil without chaos blackholes; guarded by mu
@@ -156,6 +157,7 @@ func New(opt Options) (*Node, error) {
 		rejected: make(map[netip.AddrPort]time.Time),
 		spares:   make(map[identity.NodeID]netip.AddrPort),
 	}
+	n.tx = newSendQueue(opt.Conn, n.log)
 	if opt.RevocationListPath != "" {
 		if err := n.reloadRevocationList(time.Now(), true); err != nil {
 			return nil, err
@@ -213,6 +215,7 @@ func (n *Node) Run(ctx context.Context) error {
 		defer wg.Done()
 		readErr <- n.readLoop()
 	}()
+	wg.Go(n.tx.run)
 	ticker := time.NewTicker(TickInterval)
 	defer ticker.Stop()
 	n.tick(time.Now())
@@ -236,6 +239,7 @@ loop:
 		delete(n.sessions, idx)
 	}
 	n.mu.Unlock()
+	n.tx.close()
 	cerr := n.conn.Close()
 	wg.Wait()
 	n.pings.closeAll()
@@ -250,6 +254,9 @@ loop:
 }
 
 func (n *Node) readLoop() error {
+	if bc, ok := n.conn.(transport.BatchConn); ok {
+		return n.readBatches(bc)
+	}
 	buf := make([]byte, MaxPacketSize)
 	out := make([]byte, 0, MaxPacketSize)
 	for {

@@ -296,18 +296,17 @@ func (n *Node) allPeers() []*peer {
 	return out
 }
 
-// sealLocked encrypts payload on p's current session and sends it. Called with n.mu held; the
-// datagram is written without blocking on the lock's holders.
+// sealLocked encrypts payload on p's current session and queues it for the writer goroutine
+// (batch.go). Called with n.mu held; the datagram is written later, without the lock.
 func (n *Node) sealLocked(p *peer, payload []byte) error {
 	if p.sessions.Current == nil {
 		return ErrNoSession
 	}
-	frame, err := p.sessions.Current.Seal(nil, payload)
-	if err != nil {
+	if err := n.tx.seal(p.sessions.Current, payload, p.addr); err != nil {
 		return err
 	}
 	p.lastSent = time.Now()
-	return n.conn.WriteTo(frame, p.addr)
+	return nil
 }
 
 // sendTo encrypts payload to p and sends it.
@@ -325,11 +324,7 @@ func (n *Node) sendTo(p *peer, payload []byte) error {
 	if s == nil {
 		return ErrNoSession
 	}
-	frame, err := s.Seal(nil, payload)
-	if err != nil {
-		return err
-	}
-	return n.conn.WriteTo(frame, addr)
+	return n.tx.seal(s, payload, addr)
 }
 
 // Send delivers an application datagram to the node with the given ID, over as many hops as the

@@ -5,15 +5,42 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
 )
 
-// UDPConn is a Conn over one operating-system UDP socket.
+// UDPConn is a Conn over one operating-system UDP socket. It is also a BatchConn: on Linux
+// ReadBatch and WriteBatch use recvmmsg and sendmmsg (through golang.org/x/net), and WriteBatch
+// hands runs of equal-sized datagrams to one destination to the kernel as one buffer (UDP
+// segmentation offload, UDP_SEGMENT) where the kernel supports it; elsewhere they move one
+// datagram per system call.
 type UDPConn struct {
 	c     *net.UDPConn
 	local netip.AddrPort
+	v6    bool        // an AF_INET6 socket (possibly dual-stack): IPv4 destinations are sent singly
+	xc    batcher     // c seen through golang.org/x/net/ipv4 or ipv6
+	gso   atomic.Bool // WriteBatch offloads segmentation to the kernel (gso_linux.go)
+
+	rmu sync.Mutex // serialises ReadBatch and guards rb
+	rb  batchState
+	wmu sync.Mutex // serialises WriteBatch and guards wb
+	wb  batchState
 }
 
-var _ Conn = (*UDPConn)(nil)
+var (
+	_ Conn      = (*UDPConn)(nil)
+	_ BatchConn = (*UDPConn)(nil)
+)
+
+// batcher is what ipv4.PacketConn and ipv6.PacketConn have in common (ipv6.Message is an alias of
+// ipv4.Message).
+type batcher interface {
+	ReadBatch(ms []ipv4.Message, flags int) (int, error)
+	WriteBatch(ms []ipv4.Message, flags int) (int, error)
+}
 
 // ListenUDP opens a UDP socket bound to addr. Port 0 picks a free port; LocalAddr reports it.
 // An unspecified IPv6 address ([::]) also receives IPv4 on dual-stack systems.
@@ -34,7 +61,15 @@ func ListenUDP(addr netip.AddrPort) (*UDPConn, error) {
 		return nil, fmt.Errorf("transport: listen on %v: %w", addr, err)
 	}
 	local := c.LocalAddr().(*net.UDPAddr).AddrPort()
-	return &UDPConn{c: c, local: netip.AddrPortFrom(local.Addr().Unmap(), local.Port())}, nil
+	u := &UDPConn{c: c, local: netip.AddrPortFrom(local.Addr().Unmap(), local.Port())}
+	if network == "udp4" {
+		u.xc = ipv4.NewPacketConn(c)
+	} else {
+		u.v6 = true
+		u.xc = ipv6.NewPacketConn(c)
+	}
+	u.gso.Store(gsoSupported(c))
+	return u, nil
 }
 
 // ReadFrom implements Conn.
@@ -48,13 +83,10 @@ func (u *UDPConn) ReadFrom(b []byte) (int, netip.AddrPort, error) {
 
 // WriteTo implements Conn.
 func (u *UDPConn) WriteTo(b []byte, to netip.AddrPort) error {
-	if len(b) > MaxDatagramSize {
-		return fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(b), MaxDatagramSize)
+	to, err := checkWrite(b, to)
+	if err != nil {
+		return err
 	}
-	if !to.IsValid() || to.Port() == 0 {
-		return fmt.Errorf("%w: destination %v", ErrInvalidAddr, to)
-	}
-	to = netip.AddrPortFrom(to.Addr().Unmap(), to.Port())
 	if _, err := u.c.WriteToUDPAddrPort(b, to); err != nil {
 		return wrap("write", err)
 	}
@@ -78,4 +110,12 @@ func wrap(op string, err error) error {
 		return fmt.Errorf("transport: %s: %w: %w", op, ErrClosed, err)
 	}
 	return fmt.Errorf("transport: %s: %w", op, err)
+}
+
+func tooLarge(n int) error {
+	return fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, n, MaxDatagramSize)
+}
+
+func invalidDest(to netip.AddrPort) error {
+	return fmt.Errorf("%w: destination %v", ErrInvalidAddr, to)
 }

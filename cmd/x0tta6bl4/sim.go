@@ -1,13 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/x0tta6bl4/x0tta6bl4/internal/chaos"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/sim"
 )
 
@@ -15,8 +20,9 @@ import (
 // of real mesh.Cores on a virtual network and clock.
 func newSimCmd() *cobra.Command {
 	o := sim.DefaultOptions()
-	var topology, eventLog string
+	var topology, eventLog, scenario, outDir string
 	var asJSON bool
+	var params chaos.Params
 	names := make([]string, 0, 5)
 	for _, t := range sim.Topologies() {
 		names = append(names, string(t))
@@ -28,9 +34,15 @@ func newSimCmd() *cobra.Command {
 and sessions) in one process, linked by a virtual network in the chosen --topology, on a virtual clock
 for --duration. Once every node has a route to every other, datagrams are sent between random pairs.
 Prints the convergence time, path stretch and delivery ratio. The same --seed gives the same event
-log byte for byte (its SHA-256 is printed); --event-log writes it to a file.`,
-		Example: "  x0tta6bl4 sim --nodes 100 --topology grid --seed 1\n  x0tta6bl4 sim --nodes 50 --topology scale-free --loss 0.01 --json",
-		Args:    cobra.NoArgs,
+log byte for byte (its SHA-256 is printed); --event-log writes it to a file.
+
+With --scenario NAME it runs a chaos scenario instead, with every node's self-healing agent on:
+faults are injected while probe traffic measures delivery, and it prints MTTD, MTTR, delivery
+before/during/after, healing actions, false positives and forwarding loops, and writes NAME.json
+and NAME.md into --out. "--scenario list" lists the scenarios.`,
+		Example: "  x0tta6bl4 sim --nodes 100 --topology grid --seed 1\n  x0tta6bl4 sim --nodes 50 --topology scale-free --loss 0.01 --json\n" +
+			"  x0tta6bl4 sim --scenario list\n  x0tta6bl4 sim --scenario node-crash --nodes 100 --seed 1 --out reports",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			t, err := sim.ParseTopology(topology)
 			if err != nil {
@@ -39,6 +51,9 @@ log byte for byte (its SHA-256 is printed); --event-log writes it to a file.`,
 			o.Topology = t
 			if err := o.Validate(); err != nil {
 				return fmt.Errorf("%s: %w", flagOf(err), err)
+			}
+			if scenario != "" {
+				return runScenario(cmd.OutOrStdout(), scenario, o, params, outDir)
 			}
 			var log *os.File
 			if eventLog != "" {
@@ -77,7 +92,67 @@ log byte for byte (its SHA-256 is printed); --event-log writes it to a file.`,
 	f.IntVar(&o.DatagramSize, "size", o.DatagramSize, "application datagram size in bytes")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	f.StringVar(&eventLog, "event-log", "", "write the event log to this file")
+	f.StringVar(&scenario, "scenario", "", `chaos scenario to run ("list" lists them)`)
+	f.StringVar(&outDir, "out", ".", "directory for the scenario's NAME.json and NAME.md")
+	f.Float64Var(&params.FaultRate, "fault-rate", chaos.DefaultFaultRate, "monkey: faults per minute of virtual time")
+	f.IntVar(&params.CascadeSteps, "cascade-steps", chaos.DefaultCascadeSteps, "cascade: nodes killed")
+	f.DurationVar(&params.Span, "span", chaos.DefaultSpan, "monkey and none: virtual time of the fault phase")
+	f.IntVar(&params.ProbePairs, "probe-pairs", chaos.ProbePairs, "scenario: random pairs probed")
+	f.DurationVar(&params.ProbeInterval, "probe-interval", chaos.ProbeInterval, "scenario: interval between two probes of a pair")
 	return cmd
+}
+
+// runScenario runs the chaos scenario name (or lists them), prints its
+// table to w and writes NAME.json and NAME.md into dir.
+func runScenario(w io.Writer, name string, o sim.Options, p chaos.Params, dir string) error {
+	if name == "list" {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, sc := range chaos.Scenarios() {
+			fmt.Fprintf(tw, "%s\t%s\n", sc.Name, sc.Summary)
+		}
+		return tw.Flush()
+	}
+	if _, err := chaos.Lookup(name); err != nil {
+		return fmt.Errorf("--scenario: %w", err)
+	}
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("%s: %w", scenarioFlagOf(err), err)
+	}
+	rep, err := chaos.Run(name, o, p)
+	if err != nil {
+		return err
+	}
+	if err := rep.WriteText(w); err != nil {
+		return err
+	}
+	for _, out := range []struct {
+		ext   string
+		write func(io.Writer) error
+	}{{".json", rep.WriteJSON}, {".md", rep.WriteMarkdown}} {
+		var buf bytes.Buffer
+		if err := out.write(&buf); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+out.ext), buf.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+	}
+	return nil
+}
+
+// scenarioFlagOf returns the flag that sets the field a Params.Validate
+// error names.
+func scenarioFlagOf(err error) string {
+	msg := err.Error()
+	for _, m := range []struct{ field, flag string }{
+		{"FaultRate", "--fault-rate"}, {"CascadeSteps", "--cascade-steps"}, {"Span", "--span"},
+		{"ProbePairs", "--probe-pairs"}, {"ProbeInterval", "--probe-interval"},
+	} {
+		if strings.Contains(msg, ": "+m.field+":") {
+			return m.flag
+		}
+	}
+	return "--scenario"
 }
 
 // flagOf returns the flag that sets the option an Options.Validate error

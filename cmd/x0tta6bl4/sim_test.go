@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/x0tta6bl4/x0tta6bl4/internal/chaos"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/sim"
 )
 
@@ -82,6 +83,62 @@ func TestSimCmdInvalid(t *testing.T) {
 		{[]string{"--size", "2"}, "--size"},
 		{[]string{"--nodes", "4", "--duration", "100ms", "--event-log", "/nonexistent/dir/log"}, "--event-log"},
 		{[]string{"extra"}, "unknown command"},
+	} {
+		_, err := runSim(t, tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %v, want one naming %s", tc.args, err, tc.want)
+		}
+	}
+}
+
+func TestSimCmdScenario(t *testing.T) {
+	out, err := runSim(t, "--scenario", "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range chaos.Scenarios() {
+		if !strings.Contains(out, sc.Name) {
+			t.Errorf("list lacks %s:\n%s", sc.Name, out)
+		}
+	}
+	dir := t.TempDir()
+	out, err = runSim(t, "--scenario", "link-cut", "--nodes", "9", "--topology", "grid", "--seed", "3", "--out", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"scenario", "link-cut", "MTTD detect", "MTTR (probes)", "delivery during", "persistent loops"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	js, err := os.ReadFile(filepath.Join(dir, "link-cut.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep chaos.Report
+	if err := json.Unmarshal(js, &rep); err != nil || rep.Scenario != "link-cut" || rep.Nodes != 9 || len(rep.Faults) != 1 {
+		t.Fatalf("link-cut.json: %v, %+v", err, rep)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "link-cut.md"))
+	if err != nil || !bytes.Contains(md, []byte("# Chaos scenario `link-cut`")) {
+		t.Fatalf("link-cut.md: %v\n%s", err, md)
+	}
+}
+
+func TestSimCmdScenarioInvalid(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--scenario", "torus"}, "--scenario"},
+		{[]string{"--scenario", "monkey", "--fault-rate", "-1"}, "--fault-rate"},
+		{[]string{"--scenario", "cascade", "--cascade-steps", "-2"}, "--cascade-steps"},
+		{[]string{"--scenario", "none", "--span", "-1s"}, "--span"},
+		{[]string{"--scenario", "none", "--probe-pairs", "-3"}, "--probe-pairs"},
+		{[]string{"--scenario", "none", "--probe-interval", "1us"}, "--probe-interval"},
+		{[]string{"--scenario", "none", "--nodes", "1"}, "--nodes"},
+		{[]string{"--scenario", "link-cut", "--nodes", "4", "--topology", "line"}, "no fault target"},
+		{[]string{"--scenario", "link-cut", "--nodes", "9", "--out", "/nonexistent/dir"}, "--out"},
 	} {
 		_, err := runSim(t, tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -86,3 +86,19 @@ const (
 	// before New gives up on finding a connected one.
 	MaxTopologyAttempts = 100
 )
+
+// Fault injection limits (faults_chaos.go).
+const (
+	// MaxFloodRate bounds the junk handshake messages per second that
+	// HandshakeFlood sends to one node.
+	MaxFloodRate = 100000
+	// MinFlapPeriod is the shortest period of Flap: the link is cut and
+	// healed once per period each.
+	MinFlapPeriod = time.Millisecond
+	// FloodHopLimit is the hop limit of the packets that carry junk
+	// handshake messages.
+	FloodHopLimit = 8
+	// MinStepGap is the least time between two Steps of a node's healing
+	// agent whose NextStep is not in the future after a Step (defensive).
+	MinStepGap = time.Millisecond
+)

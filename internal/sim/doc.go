@@ -17,6 +17,11 @@
 // session keys) is truly random; the log never contains key or ciphertext
 // bytes.
 //
+// Fault hooks go beyond crashes and cuts: a grayhole relay, a handshake
+// flood from a virtual attacker and a flapping link. With Options.Healing
+// every node also runs its self-healing agent (internal/heal) on virtual
+// time; internal/chaos builds fault scenarios on top.
+//
 // Run executes the standard scenario (converge, then random traffic) and
 // returns a Report; New and the Sim methods drive a simulation step by step.
 package sim

@@ -52,7 +52,9 @@ func (s *Sim) stop(i int, clean bool) error {
 	if n.core == nil {
 		return fmt.Errorf("%w: node %d is already down", ErrNodeState, i)
 	}
+	s.retireAgent(i)
 	n.core, n.deadline = nil, time.Time{}
+	s.version++
 	if clean {
 		s.logf(i, "shutdown")
 		s.tellDown(i)
@@ -117,6 +119,7 @@ func (s *Sim) Cut(i, j int) error {
 	}
 	l.cut = true
 	l.epoch++
+	s.version++
 	s.logf(-1, "cut %d-%d", min(i, j), max(i, j))
 	for _, e := range [][2]int{{i, j}, {j, i}} {
 		if a := s.nodes[e[0]]; a.core != nil && s.nodes[e[1]].core != nil {
@@ -135,6 +138,7 @@ func (s *Sim) Heal(i, j int) error {
 		return err
 	}
 	l.cut = false
+	s.version++
 	s.logf(-1, "heal %d-%d", min(i, j), max(i, j))
 	if s.nodes[i].core != nil && s.nodes[j].core != nil {
 		s.neighbourUp(i, j)

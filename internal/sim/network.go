@@ -48,6 +48,8 @@ type counters struct {
 	overflow uint64
 	// receiveErrors counts payloads a Core refused.
 	receiveErrors uint64
+	// grayholed counts transit packets dropped by grayhole nodes.
+	grayholed uint64
 	// neighbourErrors counts refused NeighbourUp calls.
 	neighbourErrors uint64
 	// application datagrams.
@@ -66,6 +68,10 @@ func (s *Sim) transmit(i int, o mesh.Outgoing) {
 	}
 	if l == nil || l.cut {
 		s.stats.dropped++
+		return
+	}
+	if s.grayholed(i, o) {
+		s.stats.grayholed++
 		return
 	}
 	size := uint64(len(o.Payload))

@@ -82,6 +82,11 @@ type Options struct {
 	// StretchSamples is how many random (source, destination) pairs path
 	// stretch is measured on (all pairs when there are fewer).
 	StretchSamples int
+	// Healing runs a self-healing agent (internal/heal: the node's MAPE-K
+	// loop) on every node, stepped on virtual time and fed the Core's
+	// events; its incidents and actions are logged and kept (Incidents,
+	// Actions).
+	Healing bool
 }
 
 // DefaultOptions returns Options with the Default* values on a grid.

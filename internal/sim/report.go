@@ -38,6 +38,8 @@ type Messages struct {
 	Dropped uint64 `json:"dropped"`
 	// Overflow counts payloads dropped by a full link buffer (LinkBacklog).
 	Overflow uint64 `json:"overflow"`
+	// Grayholed counts transit packets dropped by grayhole nodes.
+	Grayholed uint64 `json:"grayholed"`
 	// ReceiveErrors counts payloads a Core refused.
 	ReceiveErrors uint64 `json:"receive_errors"`
 }
@@ -104,7 +106,7 @@ func (s *Sim) Report() Report {
 	r.Messages = Messages{
 		Total: c.linkMsgs + c.routeMsgs + c.packetMsgs, Bytes: c.linkBytes + c.routeBytes + c.packetBytes,
 		Link: c.linkMsgs, LinkBytes: c.linkBytes, Route: c.routeMsgs, RouteBytes: c.routeBytes,
-		Packet: c.packetMsgs, PacketBytes: c.packetBytes, Lost: c.lost, Dropped: c.dropped, Overflow: c.overflow, ReceiveErrors: c.receiveErrors,
+		Packet: c.packetMsgs, PacketBytes: c.packetBytes, Lost: c.lost, Dropped: c.dropped, Overflow: c.overflow, Grayholed: c.grayholed, ReceiveErrors: c.receiveErrors,
 	}
 	for _, n := range s.nodes {
 		if n.core != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/x0tta6bl4/x0tta6bl4/internal/identity"
+	"github.com/x0tta6bl4/x0tta6bl4/internal/mapek"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/mesh"
 )
 
@@ -26,6 +27,7 @@ const (
 	purposeCores    uint64 = 0x636f726573000000 // "cores"
 	purposeKeys     uint64 = 0x6b65797300000000 // "keys"
 	purposeStretch  uint64 = 0x7374726574636800 // "stretch"
+	purposeChaos    uint64 = 0x6368616f73000000 // "chaos"
 )
 
 // stream returns the random stream of purpose p for seed.
@@ -43,6 +45,16 @@ type node struct {
 	gen uint64
 	// deadline is the Tick scheduled in the queue (zero: none).
 	deadline time.Time
+	// agent is the healing agent of the running Core (Options.Healing);
+	// pastIncidents and pastActions keep the histories of the agents of
+	// earlier Cores.
+	agent         healer
+	stepAt        time.Time // the agent's Step scheduled in the queue (zero: none)
+	lastStep      time.Time
+	pastIncidents []mapek.Incident
+	pastActions   []mapek.Action
+	// grayhole is the fraction of transit packets the node drops.
+	grayhole float64
 }
 
 // vlink is the state of one topology link.
@@ -81,6 +93,17 @@ type Sim struct {
 	dgram map[uint64]*sent
 	next  uint64 // next datagram number
 	flows []*Flow
+
+	chaos     *rand.Rand
+	attacker  identity.NodeID
+	floods    map[int]*flood
+	flaps     map[edge]*flap
+	onDeliver func(Delivery)
+	// version counts changes of the surviving graph (crashes, restarts,
+	// cuts, heals); comps caches Components for compsVersion.
+	version      uint64
+	comps        []int
+	compsVersion uint64
 }
 
 // sent is an application datagram in flight.
@@ -106,6 +129,10 @@ func New(opts Options, log io.Writer) (*Sim, error) {
 		netRand:  stream(opts.Seed, purposeNetwork),
 		traffic:  stream(opts.Seed, purposeTraffic),
 		faults:   stream(opts.Seed, purposeFaults),
+		chaos:    stream(opts.Seed, purposeChaos),
+		floods:   make(map[int]*flood),
+		flaps:    make(map[edge]*flap),
+		version:  1,
 		coreSeed: stream(opts.Seed, purposeCores),
 		log:      newEventLog(log),
 		dgram:    make(map[uint64]*sent),
@@ -185,7 +212,8 @@ func (s *Sim) boot(i int) error {
 	}
 	n.core, n.deadline = c, time.Time{}
 	n.gen++
-	return nil
+	s.version++
+	return s.startAgent(i)
 }
 
 // neighbourUp tells node i that its hop-by-hop session with j is up.
@@ -275,8 +303,13 @@ func (s *Sim) flush(i int) {
 	for _, o := range n.core.Outbox() {
 		s.transmit(i, o)
 	}
-	for _, e := range n.core.Events() {
+	evs := n.core.Events()
+	for _, e := range evs {
 		s.logCoreEvent(i, e)
+	}
+	if n.agent != nil && len(evs) > 0 {
+		n.agent.Observe(evs)
+		s.armStep(i)
 	}
 	for _, d := range n.core.Delivered() {
 		s.delivered(i, d)

@@ -71,6 +71,9 @@ func (s *Sim) delivered(i int, d mesh.Datagram) {
 	s.stats.latencySum += lat
 	s.stats.latencyMax = max(s.stats.latencyMax, lat)
 	s.logf(i, "deliver #%d from=%d", num, m.src)
+	if s.onDeliver != nil {
+		s.onDeliver(Delivery{Num: num, Src: m.src, Dst: i, Sent: m.at.Sub(s.start), At: s.now.Sub(s.start)})
+	}
 	if f := m.flow; f != nil {
 		f.Delivered++
 		if !f.LastDelivery.IsZero() {

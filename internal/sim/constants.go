@@ -102,3 +102,15 @@ const (
 	// agent whose NextStep is not in the future after a Step (defensive).
 	MinStepGap = time.Millisecond
 )
+
+// In-flight bookkeeping.
+const (
+	// LostAfter is how long an application datagram may stay undelivered
+	// before the simulator forgets it as lost: far beyond the mesh's
+	// queueing limit (mesh.DefaultMaxQueueDelay, 15 s) plus any path
+	// latency. It bounds the memory of long runs with lossy traffic.
+	LostAfter = 2 * time.Minute
+	// purgeFloor is the number of datagrams in flight below which the
+	// simulator does not look for lost ones.
+	purgeFloor = 4096
+)

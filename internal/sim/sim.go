@@ -91,8 +91,10 @@ type Sim struct {
 	log   *eventLog
 	stats counters
 	dgram map[uint64]*sent
-	next  uint64 // next datagram number
-	flows []*Flow
+	// purgeAt is the in-flight count at which forgetLost looks next.
+	purgeAt int
+	next    uint64 // next datagram number
+	flows   []*Flow
 
 	chaos     *rand.Rand
 	attacker  identity.NodeID

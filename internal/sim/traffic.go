@@ -47,9 +47,26 @@ func (s *Sim) send(src, dst, size int, f *Flow) (uint64, error) {
 		s.logf(src, "send-error #%d", num)
 	} else {
 		s.dgram[num] = &sent{src: src, dst: dst, at: s.now, flow: f}
+		s.forgetLost()
 	}
 	s.flush(src)
 	return num, err
+}
+
+// forgetLost drops the datagrams in flight for longer than LostAfter, once
+// there are more than a threshold that doubles with what survives, so the
+// cost is amortised and memory stays proportional to the traffic of the last
+// LostAfter. A datagram forgotten and delivered later counts as unexpected.
+func (s *Sim) forgetLost() {
+	if len(s.dgram) < max(s.purgeAt, purgeFloor) {
+		return
+	}
+	for num, m := range s.dgram {
+		if s.now.Sub(m.at) > LostAfter {
+			delete(s.dgram, num)
+		}
+	}
+	s.purgeAt = 2 * len(s.dgram)
 }
 
 // delivered counts a datagram that node i's Core delivered.

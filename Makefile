@@ -14,16 +14,20 @@ COVER_PKG   ?= 85
 DATA        ?= ../shared/data/planetoid
 LDFLAGS     := -s -w -buildid= -X main.version=$(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build demo test fmt-check vet staticcheck test-race fuzz cover-gate cora-check walkthrough bench clean tools
+.PHONY: all build demo demo-udp test fmt-check vet staticcheck test-race fuzz cover-gate cora-check walkthrough a11y bench clean tools
 
 all: build
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/x0tta6bl4
 
-## demo: start two nodes on 127.0.0.1 with a throw-away CA and show that they connect
+## demo: a live 25-node simulated mesh healing itself under chaos; dashboard at http://127.0.0.1:8080/ (docs/demo.md)
 demo: build
 	./$(BIN) demo
+
+## demo-udp: three real nodes on 127.0.0.1 (UDP) with a throw-away CA exchange checked datagrams over 1 and 2 hops
+demo-udp: build
+	./$(BIN) demo --udp
 
 ## test: everything CI checks — formatting, vet, staticcheck, race tests with coverage gate, fuzzing
 test: fmt-check vet staticcheck test-race cover-gate fuzz
@@ -54,6 +58,10 @@ fuzz:
 	@bash .ci/fuzz-all $(FUZZTIME)
 
 ## cora-check: GraphSAGE on the Planetoid Cora split must reach 81% mean test accuracy over 10 seeds
+## a11y: WCAG 2.1 AA audit of the dashboard: axe-core and keyboard tests in headless chromium against real nodes (docs/dashboard.md; needs chromium, nodejs, npm)
+a11y: build
+	.ci/a11y/run
+
 ## walkthrough: run the README's "Run a network by hand" commands and check their output (needs python3, curl)
 walkthrough: build
 	.ci/walkthrough

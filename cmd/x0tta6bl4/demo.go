@@ -13,8 +13,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/x0tta6bl4/x0tta6bl4/internal/api"
+	"github.com/x0tta6bl4/x0tta6bl4/internal/demo"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/identity"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/node"
+	"github.com/x0tta6bl4/x0tta6bl4/internal/sim"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/transport"
 )
 
@@ -22,25 +24,44 @@ import (
 const demoConnectTimeout = 20 * time.Second
 
 func newDemoCmd() *cobra.Command {
-	var hold bool
+	var udp, hold bool
 	var apiListen string
 	var count int
+	var mo meshDemoOptions
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Start three nodes on 127.0.0.1 with a throw-away CA and send checked datagrams over 1 and 2 hops",
-		Long: "Creates a throw-away network CA and three node identities in memory, starts three nodes on " +
-			"127.0.0.1 (UDP, random ports) in a line alpha-beta-gamma, waits until their hybrid post-quantum " +
-			"handshakes and routes are up, sends numbered datagrams to the neighbour and, through the relay, " +
-			"to the far end, and checks every echo. With --hold " +
-			"the nodes keep running (node alpha's API on --api) until Ctrl-C.",
+		Short: "Run a live mesh of about 25 simulated nodes healing itself under chaos, with the dashboard on --listen",
+		Long: "Builds an in-process mesh (default 25 nodes on a random geometric graph) on the virtual network " +
+			"of the simulator: every node runs the real mesh core (hybrid post-quantum identities and end-to-end " +
+			"handshakes, distance-vector routing) and its self-healing agent. The mesh runs at wall-clock pace with " +
+			"a little traffic; every --chaos-every a fault is injected and later reverted (crash and restart a busy " +
+			"relay, cut and heal a link, flap a link, turn a relay into a grayhole), each printed in one line, as are " +
+			"the incidents the agents open and resolve. The dashboard and the API of one node (--view) are served " +
+			"on --listen; GET /api/v1/demo/status shows the whole mesh. Federated learning rounds are not built. " +
+			"Ctrl-C (or --duration) stops it.\n\n" +
+			"With --udp it runs the earlier demo instead: three real nodes on 127.0.0.1 (UDP, random ports) in a " +
+			"line alpha-beta-gamma with a throw-away CA, which exchange and check numbered datagrams over one and " +
+			"two hops; with --hold they keep running (node alpha's API on --api) until Ctrl-C.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDemo(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), demoOptions{hold: hold, apiListen: apiListen, count: count})
+			if udp {
+				return runDemo(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), demoOptions{hold: hold, apiListen: apiListen, count: count})
+			}
+			return runMeshDemo(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), mo)
 		},
 	}
-	cmd.Flags().BoolVar(&hold, "hold", false, "keep the nodes running until interrupted")
-	cmd.Flags().StringVar(&apiListen, "api", "127.0.0.1:7100", "API address of node alpha when --hold is set")
-	cmd.Flags().IntVar(&count, "count", 1000, "echo datagrams to exchange")
+	f := cmd.Flags()
+	f.IntVar(&mo.nodes, "nodes", demo.DefaultNodes, "number of simulated nodes")
+	f.StringVar(&mo.topology, "topology", string(sim.RandomGeometric), "graph family: "+simTopologyNames())
+	f.Uint64Var(&mo.seed, "seed", 1, "seed of the topology, the node identities, the traffic and the fault targets")
+	f.StringVar(&mo.listen, "listen", demoListen, "address of the dashboard and the API")
+	f.DurationVar(&mo.chaosEvery, "chaos-every", demo.DefaultChaosEvery, "interval between faults (0: no chaos)")
+	f.DurationVar(&mo.duration, "duration", 0, "stop after this long (0: run until interrupted)")
+	f.IntVar(&mo.view, "view", 0, "index of the node whose view the dashboard and the API show")
+	f.BoolVar(&udp, "udp", false, "run the three-node UDP demo with checked datagrams instead")
+	f.BoolVar(&hold, "hold", false, "with --udp: keep the nodes running until interrupted")
+	f.StringVar(&apiListen, "api", "127.0.0.1:7100", "with --udp --hold: API address of node alpha")
+	f.IntVar(&count, "count", 1000, "with --udp: echo datagrams to exchange")
 	return cmd
 }
 

@@ -22,6 +22,7 @@ import (
 
 	"github.com/x0tta6bl4/x0tta6bl4/internal/api"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/config"
+	"github.com/x0tta6bl4/x0tta6bl4/internal/dashboard"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/discovery"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/identity"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/node"
@@ -153,9 +154,17 @@ func serve(ctx context.Context, n *node.Node, apiListen, token string, log *slog
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(n.Collector(), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 		metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError)})
+		// The dashboard serves / and /ui/...; the API everything else.
+		mux := http.NewServeMux()
+		dash := dashboard.New(n, dashboard.Options{Token: token, Logger: log})
+		mux.Handle("/{$}", dash)
+		mux.Handle("/ui/", dash)
+		mux.Handle("/", api.NewHandler(n, api.Options{Token: token, Logger: log, Metrics: metrics}))
 		srv = &http.Server{
-			Handler:           api.NewHandler(n, api.Options{Token: token, Logger: log, Metrics: metrics}),
+			Handler:           mux,
 			ReadHeaderTimeout: 5 * time.Second,
+			// Requests end with the node, so open dashboard event streams do not hold up Shutdown.
+			BaseContext: func(net.Listener) context.Context { return ctx },
 		}
 		log.Info("api listening", "url", "http://"+ln.Addr().String())
 		wg.Add(1)
@@ -168,6 +177,7 @@ func serve(ctx context.Context, n *node.Node, apiListen, token string, log *slog
 		}()
 	}
 	err := n.Run(ctx)
+	cancel()
 	if srv != nil {
 		sctx, scancel := context.WithTimeout(context.Background(), apiShutdownTimeout)
 		_ = srv.Shutdown(sctx)

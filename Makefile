@@ -14,7 +14,7 @@ COVER_PKG   ?= 85
 DATA        ?= ../shared/data/planetoid
 LDFLAGS     := -s -w -buildid= -X main.version=$(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build demo demo-udp test fmt-check vet staticcheck test-race fuzz cover-gate cora-check walkthrough a11y bench clean tools
+.PHONY: all build demo demo-udp test fmt-check vet staticcheck test-race fuzz cover-gate cora-check walkthrough a11y bench clean tools anomaly-check
 
 all: build
 
@@ -68,6 +68,13 @@ walkthrough: build
 
 cora-check: build
 	./$(BIN) bench graphsage --data $(DATA) --name cora --seeds 10 --min-accuracy 0.81
+
+# Mesh anomaly detector: save/load corruption, determinism, Scorer and the CLI on small networks
+# (about 15 s); the full table is `./bin/x0tta6bl4 bench anomaly` (docs/anomaly.md).
+anomaly-check:
+	$(GO) test -count=1 ./internal/anomaly/meshdetect/
+	$(GO) test -count=1 -run 'BenchAnomaly' ./cmd/x0tta6bl4/
+	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime=$(FUZZTIME) ./internal/anomaly/meshdetect/
 
 clean:
 	rm -rf bin coverage

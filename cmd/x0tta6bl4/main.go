@@ -80,6 +80,6 @@ func newBenchCmd() *cobra.Command {
 		Short: "Run measured benchmarks and print reports",
 	}
 	bench.AddCommand(newBenchHandshakeCmd(), newBenchSessionCmd(), newBenchTimingCmd(), newBenchRerouteCmd(), newBenchGraphSAGECmd(),
-		newBenchStreamCmd(), newBenchStreamPeerCmd())
+		newBenchStreamCmd(), newBenchStreamPeerCmd(), newBenchAnomalyCmd())
 	return bench
 }

@@ -42,6 +42,17 @@ type Options struct {
 	HandshakeUnderLoad func(on bool)
 	// Logger, if set, logs actions applied, outcomes and store failures.
 	Logger *slog.Logger
+	// Scorer, if set, is the loop's learnt anomaly score (mapek.New's scorer;
+	// e.g. internal/anomaly/meshdetect.Scorer). If it also implements
+	// SnapshotObserver it is handed every Snapshot before the loop's Step.
+	Scorer mapek.Scorer
+}
+
+// SnapshotObserver is implemented by a Scorer that builds its own view of the
+// node from the whole Snapshot, not only the per-link features mapek passes
+// to Score.
+type SnapshotObserver interface {
+	ObserveSnapshot(now time.Time, snap *mapek.Snapshot)
 }
 
 // Runtime is the telemetry only the runtime has. Counters are cumulative.
@@ -119,7 +130,7 @@ func New(core *mesh.Core, opt Options) (*Agent, error) {
 		gone:   make(map[identity.NodeID]time.Time),
 	}
 	a.act = actuator{a: a}
-	loop, err := mapek.New(opt.Config, &a.act, nil)
+	loop, err := mapek.New(opt.Config, &a.act, opt.Scorer)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
 	}
@@ -199,6 +210,9 @@ func (a *Agent) Step(now time.Time) mapek.StepResult {
 	}
 	a.started = true
 	snap := a.snapshot(now)
+	if o, ok := a.opt.Scorer.(SnapshotObserver); ok {
+		o.ObserveSnapshot(now, &snap)
+	}
 	a.act.now = now
 	r := a.loop.Step(now, snap)
 	if r.Err == nil {

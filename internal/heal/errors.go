@@ -1,6 +1,9 @@
 package heal
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Errors returned by this package; test for them with errors.Is.
 var (
@@ -8,8 +11,10 @@ var (
 	// out of range, a Config mapek refuses).
 	ErrInvalidOptions = errors.New("heal: invalid options")
 	// ErrUnsupported reports an action this node cannot perform (one
-	// transport, no spare-peer dialler...): the loop records it as failed.
-	ErrUnsupported = errors.New("heal: action not supported")
+	// transport, no spare-peer dialler...): the loop records it as failed
+	// and, as it wraps errors.ErrUnsupported, moves to the next rung at once
+	// without spending the cooldown.
+	ErrUnsupported = fmt.Errorf("heal: action not supported: %w", errors.ErrUnsupported)
 	// ErrNotReversible reports an Undo of an action that cannot be undone
 	// (a rekey, a restart, spare peers dialled).
 	ErrNotReversible = errors.New("heal: action not reversible")

@@ -77,12 +77,11 @@ func (l *Loop) analyze(now time.Time) []Symptom {
 		}
 		last := st.win.last()
 		from := st.win.from(now.Add(-c.Window), linkAt)
-		flips := func(s *linkSample) uint64 { return s.flips }
-		transitions := int(min(windowDelta(&st.win, from, flips), math.MaxInt32))
+		transitions, flapSince := flapRun(&st.win, from, st.flipAt, now, c.StableFor)
 		flapping := transitions >= c.FlapTransitions
 		if flapping {
 			add(Symptom{Kind: SymptomFlappingLink, Subject: id, Metric: float64(transitions), Level: float64(transitions),
-				Severity: severity(float64(transitions), float64(c.FlapTransitions)), Since: firstChange(&st.win, from, linkAt, flips),
+				Severity: severity(float64(transitions), float64(c.FlapTransitions)), Since: flapSince,
 				Evidence: map[string]float64{"transitions": float64(transitions), "threshold": float64(c.FlapTransitions),
 					"window_s": c.Window.Seconds()}})
 		}
@@ -200,7 +199,7 @@ func (l *Loop) linkRules(now time.Time, st *linkState, f LinkFeatures, relayed u
 	if relayed >= c.RelayMinSamples {
 		expected := 1 - last.txLoss
 		deficit := expected - ratio
-		if ratio <= c.BlackholeRatio || deficit >= c.GrayholeMargin {
+		if (ratio <= c.BlackholeRatio || deficit >= c.GrayholeMargin) && !l.relayRecovered(now, st, expected) {
 			out = append(out, Symptom{Kind: SymptomMisbehavingRelay, Subject: f.Peer, Metric: 1 - ratio, Level: 1 - ratio,
 				Severity: severity(deficit, c.GrayholeMargin),
 				Since:    firstChange(&st.win, st.win.from(now.Add(-c.Window), linkAt), linkAt, func(s *linkSample) uint64 { return s.relayed }),
@@ -208,6 +207,54 @@ func (l *Loop) linkRules(now time.Time, st *linkState, f LinkFeatures, relayed u
 		}
 	}
 	return out
+}
+
+// flapRun counts the up/down transitions of the link's current flapping
+// episode within the window (from index from on): the trailing run of
+// transitions no two of which, nor the newest and now, are StableFor or more
+// apart. A link stable (up or down) for StableFor has stopped flapping, and
+// a transition after such a pause starts a new episode. since is the time
+// of the sample before the episode's first transition; flipAt is the time
+// of the newest transition. Slots make the times of older transitions
+// exact to one slot (Window/WindowSize).
+func flapRun(w *ring[linkSample], from int, flipAt, now time.Time, stable time.Duration) (transitions int, since time.Time) {
+	if flipAt.IsZero() || now.Sub(flipAt) >= stable {
+		return 0, time.Time{}
+	}
+	next := flipAt // time of the later transition of the pair being compared
+	var n uint64
+	for i := w.n - 1; i > from; i-- {
+		d := delta(w.at(i-1).flips, w.at(i).flips)
+		if d == 0 {
+			continue
+		}
+		t := w.at(i).at
+		if i == w.n-1 || t.After(next) {
+			t = next // the newest transition's exact time
+		}
+		if next.Sub(t) >= stable {
+			break
+		}
+		n += d
+		next, since = w.at(i-1).at, w.at(i-1).at
+	}
+	return int(min(n, math.MaxInt32)), since
+}
+
+// relayRecovered reports whether the messages relayed through a neighbour
+// within the last StableFor (at least StableMinRelayed of them) were
+// answered as well as its link explains: the evidence of the
+// misbehaving-relay rule has ended although the window still holds it.
+func (l *Loop) relayRecovered(now time.Time, st *linkState, expected float64) bool {
+	c := &l.cfg
+	from := st.win.from(now.Add(-c.StableFor), linkAt)
+	relayed := windowDelta(&st.win, from, relayedOf)
+	if relayed < StableMinRelayed {
+		return false
+	}
+	confirmed := windowDelta(&st.win, from, func(s *linkSample) uint64 { return s.confirmed })
+	ratio := float64(min(confirmed, relayed)) / float64(relayed)
+	return ratio > c.BlackholeRatio && expected-ratio < c.GrayholeMargin
 }
 
 // trail updates the start of a trailing run: since if the run goes on, now

@@ -25,6 +25,7 @@ type Config struct {
 	DegradedRTTFactor     float64
 	DegradedRTTMin        time.Duration
 	FlapTransitions       int
+	StableFor             time.Duration
 	PartitionDrop         float64
 	PartitionMinRoutes    int
 	OverloadCPU           float64
@@ -70,6 +71,7 @@ func DefaultConfig() Config {
 		DegradedRTTFactor:     DegradedRTTFactor,
 		DegradedRTTMin:        DegradedRTTMin,
 		FlapTransitions:       FlapTransitions,
+		StableFor:             StableFor,
 		PartitionDrop:         PartitionDrop,
 		PartitionMinRoutes:    PartitionMinRoutes,
 		OverloadCPU:           OverloadCPU,
@@ -129,6 +131,7 @@ func (c Config) withDefaults() Config {
 	setF(&c.DegradedRTTFactor, d.DegradedRTTFactor)
 	setD(&c.DegradedRTTMin, d.DegradedRTTMin)
 	setI(&c.FlapTransitions, d.FlapTransitions)
+	setD(&c.StableFor, d.StableFor)
 	setF(&c.PartitionDrop, d.PartitionDrop)
 	setI(&c.PartitionMinRoutes, d.PartitionMinRoutes)
 	setF(&c.OverloadCPU, d.OverloadCPU)
@@ -219,6 +222,7 @@ func (c Config) Validate() error {
 	}{
 		{"DeadLinkFor", c.DeadLinkFor},
 		{"DegradedRTTMin", c.DegradedRTTMin},
+		{"StableFor", c.StableFor},
 		{"Cooldown", c.Cooldown},
 		{"VerifyAfter", c.VerifyAfter},
 		{"BudgetWindow", c.BudgetWindow},

@@ -83,6 +83,17 @@ const (
 	// FlapTransitions is the number of up/down transitions within the
 	// window that marks a link as flapping.
 	FlapTransitions = 4
+	// StableFor is how long the evidence of a windowed rule must have
+	// stopped for its symptom to end before the window forgets it: a
+	// flapping link that has been up with no transition for StableFor is no
+	// longer flapping, and a relay whose messages of the last StableFor were
+	// answered as well as its link explains is no longer misbehaving. No
+	// action is then taken for evidence that ended.
+	StableFor = 10 * time.Second
+	// StableMinRelayed is the least number of messages relayed through a
+	// neighbour within the last StableFor for their answers to clear the
+	// misbehaving-relay rule (fewer say nothing either way).
+	StableMinRelayed = 10
 	// PartitionDrop is the fraction of the route count's maximum over the
 	// window that must be lost, at once or slowly, for a partition to be
 	// suspected.

@@ -14,4 +14,10 @@ var (
 	ErrTimeWentBack = errors.New("mapek: time went backwards")
 	// ErrNoActuator reports a Loop created without an Actuator.
 	ErrNoActuator = errors.New("mapek: no actuator")
+	// ErrNotApplicable is for Actuators: an action error wrapping it (or
+	// errors.ErrUnsupported) says the action cannot apply on this node at
+	// all (unsupported, or nothing to act on, such as no spare peer to
+	// dial). The action is recorded failed but consumes neither the
+	// cooldown nor the budget, and the next rung is tried at once.
+	ErrNotApplicable = errors.New("mapek: action not applicable")
 )

@@ -26,10 +26,13 @@ type call struct {
 	arg    string
 }
 
-// recorder is an Actuator that records calls and fails those named in fail.
+// recorder is an Actuator that records calls and fails those named in fail
+// (a plain error) or in na (not applicable: wrapping errors.ErrUnsupported,
+// as the node's actuator does for a single transport or no spare peer).
 type recorder struct {
 	calls []call
 	fail  map[string]bool
+	na    map[string]bool
 	undos []Action
 }
 
@@ -39,6 +42,9 @@ func (r *recorder) do(method string, peer identity.NodeID, arg any) error {
 	r.calls = append(r.calls, call{method, peer, fmt.Sprint(arg)})
 	if r.fail[method] {
 		return errRefused
+	}
+	if r.na[method] {
+		return fmt.Errorf("%s: %w", method, errors.ErrUnsupported)
 	}
 	return nil
 }
@@ -57,7 +63,7 @@ func (r *recorder) Undo(a Action) error {
 
 func newLoop(t testing.TB, cfg Config, sc Scorer) (*Loop, *recorder) {
 	t.Helper()
-	rec := &recorder{fail: map[string]bool{}}
+	rec := &recorder{fail: map[string]bool{}, na: map[string]bool{}}
 	l, err := New(cfg, rec, sc)
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package mapek
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -296,28 +297,54 @@ func (l *Loop) planAndExecute(now time.Time, cur map[key]*Symptom, r *StepResult
 			skip(EventSkipBudget, fmt.Sprintf("%d actions already taken within %v", c.BudgetActions, c.BudgetWindow), nil)
 			continue
 		}
-		left--
 		is.lastSkip = ""
+		if l.execute(now, s, is, ladder, r) {
+			left--
+		}
+		changed[is.ID] = true
+	}
+}
+
+// execute applies the incident's current rung and reports whether it took
+// the cooldown and a share of the budget. A rung that is not applicable on
+// this node (ErrNotApplicable, errors.ErrUnsupported) takes neither, and
+// the next rung is tried at once; each rung is tried at most once per
+// incident, so this ends within the ladder.
+func (l *Loop) execute(now time.Time, s *Symptom, is *incidentState, ladder []ActionKind, r *StepResult) bool {
+	for is.Rung < len(ladder) {
 		l.nextAction++
 		p := l.newPending(now, s, is, ladder[is.Rung])
 		a := &p.Action
-		l.plan.record(cooldownKey(s.Kind, s.Subject), now)
 		is.Actions++
-		changed[is.ID] = true
 		rec := AuditRecord{At: now, Stage: StageExecute, Symptom: s.Kind, Subject: s.Subject, Action: a.Kind,
 			ActionID: a.ID, Incident: is.ID, Decider: s.Decider, Evidence: s.Evidence}
-		if err := apply(l.act, a); err != nil {
+		err := apply(l.act, a)
+		if err == nil {
+			is.pending = a.ID
+			l.pending[a.ID] = p
+			rec.Event, rec.Detail = EventApplied, fmt.Sprintf("rung %d of %v, verify after %v", a.Rung, s.Kind, l.cfg.VerifyAfter)
+		} else {
 			a.Outcome, a.Err, a.VerifiedAt = OutcomeFailed, err.Error(), now
 			is.Rung++
 			rec.Event, rec.Detail = EventFailed, fmt.Sprintf("rung %d of %v: %v", a.Rung, s.Kind, err)
-		} else {
-			is.pending = a.ID
-			l.pending[a.ID] = p
-			rec.Event, rec.Detail = EventApplied, fmt.Sprintf("rung %d of %v, verify after %v", a.Rung, s.Kind, c.VerifyAfter)
 		}
 		r.Audit = append(r.Audit, rec)
 		r.Actions = append(r.Actions, *a)
+		if err != nil && notApplicable(err) {
+			rec.Detail += "; not applicable: no cooldown, next rung at once"
+			r.Audit[len(r.Audit)-1] = rec
+			continue
+		}
+		l.plan.record(cooldownKey(s.Kind, s.Subject), now)
+		return true
 	}
+	return false
+}
+
+// notApplicable reports whether an Actuator error says the action cannot
+// apply on this node at all.
+func notApplicable(err error) bool {
+	return errors.Is(err, ErrNotApplicable) || errors.Is(err, errors.ErrUnsupported)
 }
 
 // ResumeIDs makes the Loop number new incidents after incident and new

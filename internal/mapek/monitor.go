@@ -103,6 +103,7 @@ type linkState struct {
 	baseAt    time.Time
 	downSince time.Time // zero while up
 	flips     uint64
+	flipAt    time.Time // time of the newest up/down transition
 	// Trailing runs of raw samples past the degraded-link limits (zero
 	// when the newest sample is within them).
 	lossSince, rttSince time.Time
@@ -198,6 +199,7 @@ func (m *monitor) observe(now time.Time, s *Snapshot) (gone, ignored []identity.
 		first := st.win.n == 0
 		if !first && st.win.last().up != n.Up {
 			st.flips++
+			st.flipAt = now
 		}
 		loss := max(n.RxLoss, n.TxLoss)
 		st.win.add(now, m.linkSlot, linkSample{

@@ -24,8 +24,9 @@ var (
 	// ErrHealingOff reports a self-healing query on a node that runs no MAPE-K loop; it wraps
 	// api.ErrUnavailable.
 	ErrHealingOff = fmt.Errorf("%w: self-healing is disabled on this node (healing.enabled: false)", api.ErrUnavailable)
-	// ErrNoSpares reports a connect-spares action with no spare peer to dial.
-	ErrNoSpares = errors.New("node: no spare peer to dial")
+	// ErrNoSpares reports a connect-spares action with no spare peer to dial; it wraps
+	// mapek.ErrNotApplicable, so the loop moves to the next rung without spending the cooldown.
+	ErrNoSpares = fmt.Errorf("node: no spare peer to dial: %w", mapek.ErrNotApplicable)
 )
 
 // HealingOptions configures the node's self-healing: a MAPE-K loop (internal/heal) over its mesh

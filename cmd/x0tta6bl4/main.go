@@ -57,6 +57,7 @@ func newRootCmd() *cobra.Command {
 		newKeygenCmd(),
 		newBenchCmd(),
 		newDPCmd(),
+		newConfigCmd(),
 		newVersionCmd(),
 	)
 	return root

@@ -135,13 +135,20 @@ func runNode(ctx context.Context, cfg *config.Config, logw io.Writer) error {
 		conn.Close()
 		return errors.Join(err, streams.stop())
 	}
-	err = serve(ctx, n, cfg.API.Listen, token, log)
+	err = serveAPI(ctx, n, cfg.API.Listen, api.Options{Token: token, Logger: log, Config: cfg})
 	cancel()
 	return errors.Join(err, streams.stop())
 }
 
 // serve runs n and, unless apiListen is "off", its API server, until ctx ends.
 func serve(ctx context.Context, n *node.Node, apiListen, token string, log *slog.Logger) error {
+	return serveAPI(ctx, n, apiListen, api.Options{Token: token, Logger: log})
+}
+
+// serveAPI runs n and, unless apiListen is "off", its API server with opt, until ctx ends. It sets
+// opt.Metrics; opt.Config, when set, is served at /api/v1/config.
+func serveAPI(ctx context.Context, n *node.Node, apiListen string, opt api.Options) error {
+	log := opt.Logger
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var srv *http.Server
@@ -156,10 +163,11 @@ func serve(ctx context.Context, n *node.Node, apiListen, token string, log *slog
 		metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError)})
 		// The dashboard serves / and /ui/...; the API everything else.
 		mux := http.NewServeMux()
-		dash := dashboard.New(n, dashboard.Options{Token: token, Logger: log})
+		dash := dashboard.New(n, dashboard.Options{Token: opt.Token, Logger: log})
 		mux.Handle("/{$}", dash)
 		mux.Handle("/ui/", dash)
-		mux.Handle("/", api.NewHandler(n, api.Options{Token: token, Logger: log, Metrics: metrics}))
+		opt.Metrics = metrics
+		mux.Handle("/", api.NewHandler(n, opt))
 		srv = &http.Server{
 			Handler:           mux,
 			ReadHeaderTimeout: 5 * time.Second,

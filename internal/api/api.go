@@ -17,6 +17,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/x0tta6bl4/x0tta6bl4/internal/config"
 )
 
 // Errors a Backend may return to get a specific status code.
@@ -121,11 +123,15 @@ type Options struct {
 	Logger *slog.Logger
 	// Metrics, when set, is served at GET /metrics (Prometheus exposition), behind the token.
 	Metrics http.Handler
+	// Config, when set, is the node's configuration, served redacted at GET /api/v1/config
+	// (NewConfigInfo); nil answers 404. The handler keeps a copy taken by NewHandler.
+	Config *config.Config
 }
 
 type server struct {
-	b   Backend
-	opt Options
+	b    Backend
+	opt  Options
+	conf *ConfigInfo // nil without Options.Config
 }
 
 // route is one entry of the router: a method and exact path, and whether the handler is public
@@ -150,6 +156,7 @@ func (s *server) routeTable() []route {
 		{"GET", "/api/v1/actions", false, s.actions},
 		{"POST", "/api/v1/ping", false, s.ping},
 		{"GET", "/api/v1/openapi.json", false, serveOpenAPI},
+		{"GET", "/api/v1/config", false, s.config},
 	}
 	if s.opt.Metrics != nil {
 		routes = append(routes, route{"GET", "/metrics", false, s.opt.Metrics.ServeHTTP})
@@ -163,6 +170,10 @@ func NewHandler(b Backend, opt Options) http.Handler {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &server{b: b, opt: opt}
+	if opt.Config != nil {
+		info := NewConfigInfo(opt.Config)
+		s.conf = &info
+	}
 	mux := http.NewServeMux()
 	allowed := map[string]string{}
 	for _, r := range s.routeTable() {

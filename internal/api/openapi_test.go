@@ -214,6 +214,7 @@ func TestOpenAPIExamplesDecode(t *testing.T) {
 		{"POST /api/v1/ping", "200", new(PingResult)},
 		{"GET /api/v1/incidents", "200", new([]IncidentInfo)},
 		{"GET /api/v1/actions", "200", new([]ActionInfo)},
+		{"GET /api/v1/config", "200", new(ConfigInfo)},
 	}
 	for _, tt := range tests {
 		method, path, _ := strings.Cut(tt.key, " ")
@@ -239,6 +240,9 @@ type exchange struct {
 	path    string
 	body    string
 	status  int
+
+	// noConfig leaves Options.Config nil; otherwise the handler serves docConfig (config_test.go).
+	noConfig bool
 }
 
 // exchanges returns requests that together draw every documented response from the handler.
@@ -274,6 +278,7 @@ func exchanges() []exchange {
 		exchange{name: "incidents bad state", method: "GET", path: "/api/v1/incidents?state=closed", status: 400},
 		exchange{name: "incidents disabled", backend: docBackend{healErr: errHealingOff}, method: "GET", path: "/api/v1/incidents", status: 503},
 		exchange{name: "actions disabled", backend: docBackend{healErr: errHealingOff}, method: "GET", path: "/api/v1/actions", status: 503},
+		exchange{name: "config not configured", noConfig: true, method: "GET", path: "/api/v1/config", status: 404},
 	)
 }
 
@@ -284,7 +289,11 @@ func TestOpenAPIResponses(t *testing.T) {
 	seen := map[string]bool{}
 	for _, ex := range exchanges() {
 		t.Run(ex.name, func(t *testing.T) {
-			h := NewHandler(&ex.backend, Options{Token: ex.token, Metrics: testMetrics()})
+			opt := Options{Token: ex.token, Metrics: testMetrics()}
+			if !ex.noConfig {
+				opt.Config = docConfig(t)
+			}
+			h := NewHandler(&ex.backend, opt)
 			req := httptest.NewRequest(ex.method, ex.path, strings.NewReader(ex.body))
 			if ex.token != "" && !ex.noAuth {
 				req.Header.Set("Authorization", "Bearer "+ex.token)
@@ -411,6 +420,19 @@ func TestOpenAPITypes(t *testing.T) {
 		{"TopologyRoute", reflect.TypeFor[TopologyRoute](), true, false},
 		{"IncidentInfo", reflect.TypeFor[IncidentInfo](), true, false},
 		{"ActionInfo", reflect.TypeFor[ActionInfo](), true, false},
+		// NewConfigInfo never leaves a list nil.
+		{"ConfigInfo", reflect.TypeFor[ConfigInfo](), true, true},
+		{"ConfigIdentity", reflect.TypeFor[ConfigIdentity](), true, false},
+		{"ConfigPeer", reflect.TypeFor[ConfigPeer](), true, false},
+		{"ConfigSOCKS", reflect.TypeFor[ConfigSOCKS](), true, false},
+		{"ConfigExit", reflect.TypeFor[ConfigExit](), true, true},
+		{"ConfigForward", reflect.TypeFor[ConfigForward](), true, false},
+		{"ConfigAPI", reflect.TypeFor[ConfigAPI](), true, false},
+		{"ConfigLog", reflect.TypeFor[ConfigLog](), true, false},
+		{"ConfigTimers", reflect.TypeFor[ConfigTimers](), true, false},
+		{"ConfigDiscovery", reflect.TypeFor[ConfigDiscovery](), true, false},
+		{"ConfigHealing", reflect.TypeFor[ConfigHealing](), true, false},
+		{"ConfigChaos", reflect.TypeFor[ConfigChaos](), true, true},
 	}
 	for _, tt := range tests {
 		s := d.Components.Schemas[tt.name]
@@ -521,6 +543,8 @@ func schemaType(t reflect.Type) (typ string, nullable bool) {
 		return "integer", false
 	case reflect.Float32, reflect.Float64:
 		return "number", false
+	case reflect.Struct:
+		return "", false // a nested object is a $ref, which has no type of its own
 	case reflect.Slice:
 		return "array", true
 	}

@@ -23,16 +23,10 @@ func (a *Agent) snapshot(now time.Time) mapek.Snapshot {
 	}
 	// via counts the selected routes through each neighbour, other than
 	// the route to the neighbour itself (mapek: RoutesVia).
+	// The Core keeps these counts: copying the table here cost most of a
+	// large simulation's CPU (docs/chaos.md).
 	via := make(map[identity.NodeID]int)
-	routes := 0
-	for _, r := range a.core.Routes() {
-		if r.Selected {
-			routes++
-			if r.NextHop != r.Dst {
-				via[r.NextHop]++
-			}
-		}
-	}
+	routes := a.core.SelectedRoutes(via)
 	var snap mapek.Snapshot
 	cur := make(map[identity.NodeID]bool)
 	for _, n := range a.core.Neighbours() {

@@ -3,6 +3,7 @@ package mesh
 import (
 	"time"
 
+	"github.com/x0tta6bl4/x0tta6bl4/internal/handshake"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/identity"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/route"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/session"
@@ -113,6 +114,23 @@ const (
 	// DefaultPeerIdleTimeout is how long a peer with no session, no queue
 	// and no handshake under way is kept before it is forgotten.
 	DefaultPeerIdleTimeout = time.Minute
+)
+
+// End-to-end session liveness, after WireGuard's timers.
+const (
+	// KeepaliveTimeout is how long after receiving data on a session a node
+	// that has sent nothing back to the peer sends it a keepalive, so that a
+	// flow in one direction only is not taken for a dead session
+	// (session.KeepaliveTimeout, 10 s, WireGuard's KEEPALIVE_TIMEOUT).
+	KeepaliveTimeout = session.KeepaliveTimeout
+
+	// StaleSessionTimeout is how long a node that has sent data on a session
+	// and received nothing from the peer since (not even a keepalive) goes on
+	// before it starts a new handshake: the peer may have restarted and lost
+	// the session, and would otherwise drop every frame as undecryptable.
+	// KeepaliveTimeout plus the handshake's handshake.RekeyTimeout (5 s), as
+	// in WireGuard: 15 s.
+	StaleSessionTimeout = KeepaliveTimeout + handshake.RekeyTimeout
 )
 
 // Bounds of the Core's output queues and tables.

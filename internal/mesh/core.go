@@ -404,6 +404,14 @@ func (c *Core) Events() []Event {
 // Routes returns the routing table, ordered by destination, then next hop.
 func (c *Core) Routes() []route.Route { return c.router.Routes() }
 
+// SelectedRoutes returns the number of destinations the node has a route
+// to and, when via is not nil, adds to via[n] the number of those routes
+// whose next hop is neighbour n, other than the route to n itself. Unlike
+// Routes it neither copies nor sorts the table: the router keeps the counts.
+func (c *Core) SelectedRoutes(via map[identity.NodeID]int) int {
+	return c.router.SelectedCounts(via)
+}
+
 // NextHop returns the neighbour to which packets for dst are sent, and
 // false when there is no route.
 func (c *Core) NextHop(dst identity.NodeID) (identity.NodeID, bool) { return c.router.NextHop(dst) }

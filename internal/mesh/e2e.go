@@ -26,6 +26,16 @@ type peer struct {
 	awaitingRoute bool
 	lastActive    time.Time
 
+	// Session liveness (WireGuard's timers): unanswered is when data was
+	// first sent to p since anything was last received from it (zero:
+	// nothing unanswered); keepaliveDue is when to send a keepalive because
+	// data came from p and nothing was sent back (zero: none due); stale is
+	// set when unanswered grew older than StaleSessionTimeout, until a new
+	// handshake starts.
+	unanswered   time.Time
+	keepaliveDue time.Time
+	stale        bool
+
 	// Relay accounting (probe.go): when a datagram was last sent, the next
 	// hop of the answer-calling messages outstanding, and their number.
 	lastSent    time.Time
@@ -163,6 +173,10 @@ func (c *Core) sealParts(now time.Time, p *peer, head, tail []byte) error {
 		c.dropSession(p, p.sessions.Current)
 		return c.drop(now, p.id, DropDecrypt, fmt.Errorf("%w: sealing: %w", ErrDecrypt, err))
 	}
+	p.keepaliveDue = time.Time{}
+	if n > 0 && p.unanswered.IsZero() {
+		p.unanswered = now
+	}
 	return c.originatePacket(now, p.id, pkt)
 }
 
@@ -178,6 +192,8 @@ func (c *Core) flush(now time.Time, p *peer) {
 // wantsHandshake reports whether p needs a new session.
 func (c *Core) wantsHandshake(now time.Time, p *peer) bool {
 	switch {
+	case p.stale:
+		return true
 	case p.sessions.Current == nil:
 		return p.sessions.Next == nil || p.sessions.Next.Expired(now)
 	case p.sessions.Current.Initiator():
@@ -199,7 +215,9 @@ func (c *Core) maybeHandshake(now time.Time, p *peer) {
 		p.nextAttempt, p.awaitingRoute = now.Add(c.cfg.HandshakeRetryInterval), true
 		return
 	}
-	p.awaitingRoute = false
+	// A stale session is answered by this attempt; if it fails, data sent
+	// unanswered marks it stale again StaleSessionTimeout later.
+	p.awaitingRoute, p.stale = false, false
 	dgs, err := c.machine.Initiate(now, p.addr, p.cert)
 	if err != nil {
 		_ = c.drop(now, p.id, DropHandshake, fmt.Errorf("%w: initiating: %w", ErrHandshake, err))
@@ -261,7 +279,10 @@ func (c *Core) receiveFrame(now time.Time, src identity.NodeID, frame []byte) er
 	if err != nil {
 		return c.drop(now, src, DropDecrypt, fmt.Errorf("%w: %w", ErrDecrypt, err))
 	}
-	p.lastActive = now
+	p.lastActive, p.unanswered = now, time.Time{}
+	if len(pt) > 0 && p.keepaliveDue.IsZero() {
+		p.keepaliveDue = now.Add(KeepaliveTimeout)
+	}
 	if p.sessions.Next == ref.s {
 		// The initiator's first frame confirms the responder session.
 		c.rotate(p, ref.s)
@@ -322,7 +343,8 @@ func (c *Core) established(now time.Time, est *handshake.Established, hint ident
 		return
 	}
 	c.sessions[est.LocalIndex] = &sessionRef{peer: p, s: s}
-	p.cert, p.lastActive = est.Peer, now
+	// A completed handshake is an answer from p.
+	p.cert, p.lastActive, p.unanswered, p.stale = est.Peer, now, time.Time{}, false
 	c.stats.SessionsEstablished++
 	if !est.Initiator {
 		if p.sessions.Next != nil {
@@ -383,12 +405,28 @@ func (c *Core) tickPeers(now time.Time) {
 		}
 		clear(p.queue[n:])
 		p.queue = p.queue[:n]
-		if len(p.queue) > 0 || p.sessions.Current != nil && now.Sub(p.lastActive) < c.cfg.rekeyAfter() {
+		c.tickLiveness(now, p)
+		if len(p.queue) > 0 || p.stale || p.sessions.Current != nil && now.Sub(p.lastActive) < c.cfg.rekeyAfter() {
 			c.maybeHandshake(now, p)
 		}
 		if p.idle(now) && now.Sub(p.lastActive) >= c.cfg.PeerIdleTimeout {
 			c.forget(p)
 		}
+	}
+}
+
+// tickLiveness sends p a keepalive when one is due and marks its session
+// stale when data sent to it went unanswered for StaleSessionTimeout.
+func (c *Core) tickLiveness(now time.Time, p *peer) {
+	if !p.keepaliveDue.IsZero() && !now.Before(p.keepaliveDue) {
+		p.keepaliveDue = time.Time{}
+		if p.usable(now) {
+			_ = c.seal(now, p, nil) // drops are counted
+		}
+	}
+	if !p.unanswered.IsZero() && now.Sub(p.unanswered) >= StaleSessionTimeout {
+		// Without a session left (it expired) there is nothing to refresh.
+		p.unanswered, p.stale = time.Time{}, p.sessions.Current != nil
 	}
 }
 
@@ -405,6 +443,15 @@ func (c *Core) peerDeadline(p *peer) time.Time {
 	}
 	if len(p.queue) > 0 {
 		early(p.queue[0].at.Add(c.cfg.MaxQueueDelay))
+		early(p.nextAttempt)
+	}
+	if !p.keepaliveDue.IsZero() {
+		early(p.keepaliveDue)
+	}
+	if !p.unanswered.IsZero() {
+		early(p.unanswered.Add(StaleSessionTimeout))
+	}
+	if p.stale && !p.nextAttempt.IsZero() {
 		early(p.nextAttempt)
 	}
 	if p.sessions.Current != nil {

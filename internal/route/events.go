@@ -70,10 +70,14 @@ func (r *Router) noteSelection(now time.Time, dst identity.NodeID, d *dest) {
 		return
 	}
 	ev := Event{Time: now, Kind: kind, Dst: dst, NextHop: d.shownHop, Metric: Infinity}
+	if d.shown {
+		r.count(dst, d.shownHop, -1)
+	}
 	d.shown = sel != nil
 	if sel != nil {
 		d.shownHop, d.shownMetric = sel.neighbour, sel.metric
 		ev.NextHop, ev.Metric = sel.neighbour, sel.metric
+		r.count(dst, sel.neighbour, 1)
 	}
 	if len(r.events) >= MaxEvents {
 		r.events = append(r.events[:0], r.events[1:]...)

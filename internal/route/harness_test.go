@@ -74,6 +74,9 @@ type sim struct {
 
 	// checkLoops asserts loop freedom of the selected routes after every event.
 	checkLoops bool
+	// checkCounts asserts that every router's SelectedCounts agrees with its table after
+	// every event (counts_test.go).
+	checkCounts bool
 
 	msgs, bytes int // messages and bytes sent (per destination neighbour)
 }
@@ -248,6 +251,13 @@ func (s *sim) runUntil(end time.Time) {
 }
 
 func (s *sim) checkLoopFree() {
+	if s.checkCounts {
+		for _, r := range s.nodes {
+			if err := checkCounts(r); err != nil {
+				s.tb.Fatalf("at %v: %v", s.now.Sub(t0), err)
+			}
+		}
+	}
 	if !s.checkLoops {
 		return
 	}

@@ -54,6 +54,20 @@ func (o *outbox) forget(id identity.NodeID) {
 	o.seqnoRequests = slices.DeleteFunc(o.seqnoRequests, func(a addressed) bool { return a.to == id })
 }
 
+// isSuppressed reports whether the request k was sent within its suppression time, to the
+// same neighbour or to every neighbour.
+func (o *outbox) isSuppressed(now time.Time, k requestKey) bool {
+	if until, dup := o.suppressed[k]; dup && now.Before(until) {
+		return true
+	}
+	if k.to.IsZero() {
+		return false
+	}
+	k.to = identity.NodeID{}
+	until, dup := o.suppressed[k]
+	return dup && now.Before(until)
+}
+
 // expireRequests forgets suppressed requests whose time is over.
 func (o *outbox) expireRequests(now time.Time) {
 	for k, until := range o.suppressed {

@@ -7,10 +7,15 @@ import (
 	"github.com/x0tta6bl4/x0tta6bl4/internal/identity"
 )
 
-// requestKey identifies a seqno request for duplicate suppression (RFC 8966 §3.8.2.2).
+// requestKey identifies a seqno request for duplicate suppression (RFC 8966 §3.8.2.2): the
+// destination, the seqno asked for and the neighbour it was sent to (zero: every neighbour).
+// Suppression is per recipient, as babeld's is per interface: a request forwarded to one
+// neighbour must not silence the request a starving router sends to the others, since the
+// forwarded copy may have gone to a neighbour that has just failed (docs/routing.md).
 type requestKey struct {
 	dst   identity.NodeID
 	seqno uint16
+	to    identity.NodeID
 }
 
 // addressed is a seqno request waiting in the outbox; a zero to means every neighbour.
@@ -25,11 +30,12 @@ func (r *Router) requestSeqno(now time.Time, to, dst identity.NodeID, d *dest) {
 	r.sendSeqnoRequest(now, to, SeqnoRequest{Dst: dst, Seqno: d.fd.seqno + 1, HopCount: MaxHopCount})
 }
 
-// sendSeqnoRequest queues q for to unless the same request was sent or forwarded within
-// RequestSuppression, or the suppression table is full. It reports whether q was queued.
+// sendSeqnoRequest queues q for to unless the same request was sent or forwarded to the same
+// neighbour, or to every neighbour, within RequestSuppression, or the suppression table is
+// full. It reports whether q was queued.
 func (r *Router) sendSeqnoRequest(now time.Time, to identity.NodeID, q SeqnoRequest) bool {
-	k := requestKey{q.Dst, q.Seqno}
-	if until, dup := r.out.suppressed[k]; dup && now.Before(until) {
+	k := requestKey{q.Dst, q.Seqno, to}
+	if r.out.isSuppressed(now, k) {
 		return false
 	}
 	if len(r.out.suppressed) >= MaxPendingRequests {

@@ -34,6 +34,12 @@ type Router struct {
 	order      []identity.NodeID // keys of dests, sorted, for deterministic iteration
 	nroutes    int
 
+	// nselected counts the destinations with a selected route and via, for each next hop,
+	// those whose destination is not the next hop itself; both follow the selection as last
+	// reported by noteSelection (SelectedCounts).
+	nselected int
+	via       map[identity.NodeID]int
+
 	out    outbox
 	events []Event
 }
@@ -58,6 +64,7 @@ func New(self identity.NodeID, cfg Config, rng *rand.Rand) (*Router, error) {
 		seqno:      uint16(rng.Uint32()),
 		neighbours: make(map[identity.NodeID]uint16),
 		dests:      make(map[identity.NodeID]*dest),
+		via:        make(map[identity.NodeID]int),
 		out:        newOutbox(),
 	}, nil
 }
@@ -425,4 +432,31 @@ func (r *Router) Routes() []Route {
 		slices.SortFunc(rs[start:], func(a, b Route) int { return compareID(a.NextHop, b.NextHop) })
 	}
 	return rs
+}
+
+// SelectedCounts returns the number of destinations with a selected route and, when via is
+// not nil, adds to via[n] the number of those routes whose next hop is neighbour n, not
+// counting the route to n itself. The counts are kept up to date as routes are selected,
+// so the call costs O(neighbours) where counting Routes costs a copy and a sort of the
+// whole table.
+func (r *Router) SelectedCounts(via map[identity.NodeID]int) int {
+	if via != nil {
+		for n, c := range r.via {
+			via[n] += c
+		}
+	}
+	return r.nselected
+}
+
+// count adds delta to the counts of a selected route to dst through hop.
+func (r *Router) count(dst, hop identity.NodeID, delta int) {
+	r.nselected += delta
+	if hop == dst {
+		return
+	}
+	if c := r.via[hop] + delta; c > 0 {
+		r.via[hop] = c
+	} else {
+		delete(r.via, hop)
+	}
 }

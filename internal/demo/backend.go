@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"time"
 
 	"github.com/x0tta6bl4/x0tta6bl4/internal/api"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/identity"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/link"
+	"github.com/x0tta6bl4/x0tta6bl4/internal/mesh"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/route"
 )
 
@@ -135,51 +135,25 @@ func (m *Mesh) Topology() api.Topology {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	self := m.s.ID(m.opt.View)
-	t := api.Topology{Self: self.String()}
-	t.Nodes = append(t.Nodes, api.TopologyNode{ID: t.Self, Name: m.names[m.opt.View], Self: true, Reachable: true})
-	index := map[identity.NodeID]int{self: 0}
-	node := func(id identity.NodeID) *api.TopologyNode {
-		k, ok := index[id]
-		if !ok {
-			k = len(t.Nodes)
-			index[id] = k
-			v := api.TopologyNode{ID: id.String(), Metric: api.MetricInfinity}
-			if i, known := m.s.Index(id); known {
-				v.Name = m.names[i]
-			}
-			t.Nodes = append(t.Nodes, v)
-		}
-		return &t.Nodes[k]
-	}
+	var nbrs []mesh.Neighbour
 	for _, l := range m.links() {
-		v := node(m.s.ID(l.peer))
-		v.Neighbour = true
-		cost := int(l.stats.Cost)
+		st := l.stats
+		st.Up = l.up
 		if !l.up {
-			cost = api.MetricInfinity
+			st.Cost = link.CostInfinity
 		}
-		t.Links = append(t.Links, api.TopologyLink{From: t.Self, To: v.ID, Up: l.up,
-			RTT: milliseconds(l.stats.SRTT), RTTVar: milliseconds(l.stats.RTTVar),
-			RxLoss: fraction(l.stats.RxLoss), TxLoss: fraction(l.stats.TxLoss), Cost: cost})
+		nbrs = append(nbrs, mesh.Neighbour{ID: m.s.ID(l.peer), Link: st})
 	}
+	var routes []route.Route
 	if c := m.s.Core(m.opt.View); c != nil {
-		for _, r := range c.Routes() {
-			if r.Dst == self {
-				continue
-			}
-			v := node(r.Dst)
-			if !r.Selected || r.Metric >= route.Infinity {
-				continue
-			}
-			v.Reachable, v.Metric, v.NextHop = true, int(r.Metric), r.NextHop.String()
-			t.Routes = append(t.Routes, api.TopologyRoute{Destination: v.ID, NextHop: v.NextHop, Metric: v.Metric})
-		}
+		routes = c.Routes()
 	}
-	return t.Normalize()
+	names := make(map[identity.NodeID]string, len(m.names))
+	for i, name := range m.names {
+		names[m.s.ID(i)] = name
+	}
+	return api.NewTopology(self, m.names[m.opt.View], nbrs, routes, names)
 }
-
-// milliseconds converts d to fractional milliseconds.
-func milliseconds(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // fraction clamps a loss ratio to [0, 1]; NaN counts as total loss.
 func fraction(x float64) float64 {

@@ -73,7 +73,7 @@ func TestTopologyFromCore(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := topology(self, "me", tt.nbrs, tt.routes, tt.names)
+			got := api.NewTopology(self, "me", tt.nbrs, tt.routes, tt.names)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Fatalf("topology =\n%+v\nwant\n%+v", got, tt.want)
 			}
@@ -81,16 +81,6 @@ func TestTopologyFromCore(t *testing.T) {
 				t.Fatalf("not encodable: %v", err)
 			}
 		})
-	}
-}
-
-func TestFraction(t *testing.T) {
-	for _, tt := range []struct{ in, want float64 }{
-		{0, 0}, {0.5, 0.5}, {1, 1}, {-1, 0}, {2, 1}, {math.NaN(), 1}, {math.Inf(1), 1}, {math.Inf(-1), 0},
-	} {
-		if got := fraction(tt.in); got != tt.want {
-			t.Errorf("fraction(%v) = %v, want %v", tt.in, got, tt.want)
-		}
 	}
 }
 
@@ -179,7 +169,7 @@ func BenchmarkTopology(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if t := topology(self, "me", nbrs, routes, names); len(t.Routes) != 1024 {
+		if t := api.NewTopology(self, "me", nbrs, routes, names); len(t.Routes) != 1024 {
 			b.Fatalf("%d routes", len(t.Routes))
 		}
 	}

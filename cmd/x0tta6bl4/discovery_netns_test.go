@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -59,29 +58,7 @@ func TestNamespaceLANDiscovery(t *testing.T) {
 		// No peers: each node can only learn the other from its beacons (default group).
 		cfg := fmt.Sprintf("listen: 0.0.0.0:7000\nidentity: {key: %s.key, cert: %s.crt, ca: ca/ca.crt}\n"+
 			"discovery: {lan: true, interval: 1s}\napi: {listen: 127.0.0.1:7100}\nlog: {level: debug}\ntimers: {keepalive: 1s}\n", h, h)
-		if err := os.WriteFile(filepath.Join(dir, h+".yaml"), []byte(cfg), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		logs[h] = &syncBuffer{}
-		cmd := exec.Command("ip", "netns", "exec", ns[h], bin, "node", "--config", filepath.Join(dir, h+".yaml"))
-		cmd.Stdout, cmd.Stderr = logs[h], logs[h]
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			_ = cmd.Process.Signal(os.Interrupt)
-			done := make(chan struct{})
-			go func() { _ = cmd.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(10 * time.Second):
-				_ = cmd.Process.Kill()
-				<-done
-			}
-			if t.Failed() {
-				t.Logf("log of %s:\n%s", h, logs[h])
-			}
-		})
+		logs[h] = startNodeInNS(t, bin, dir, ns[h], h, cfg)
 	}
 	upPeer := func(h, want string) (api.PeerInfo, bool) {
 		out, err := nsCLI(bin, ns[h], "peers", "--json")

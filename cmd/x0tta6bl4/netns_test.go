@@ -117,29 +117,7 @@ func TestNamespaceTriangle(t *testing.T) {
 		}
 		cfg := fmt.Sprintf("listen: 0.0.0.0:7000\nidentity: {key: %s.key, cert: %s.crt, ca: ca/ca.crt}\npeers: [%s]\nmin_peers: -1\napi: {listen: 127.0.0.1:7100}\nlog: {level: debug}\ntimers: {keepalive: 1s}\n",
 			name, name, strings.Join(peers, ", "))
-		if err := os.WriteFile(filepath.Join(dir, name+".yaml"), []byte(cfg), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		logs[name] = &syncBuffer{}
-		cmd := exec.Command("ip", "netns", "exec", h.ns, bin, "node", "--config", filepath.Join(dir, name+".yaml"))
-		cmd.Stdout, cmd.Stderr = logs[name], logs[name]
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			_ = cmd.Process.Signal(os.Interrupt)
-			done := make(chan struct{})
-			go func() { _ = cmd.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(10 * time.Second):
-				_ = cmd.Process.Kill()
-				<-done
-			}
-			if t.Failed() {
-				t.Logf("log of %s:\n%s", name, logs[name])
-			}
-		})
+		logs[name] = startNodeInNS(t, bin, dir, h.ns, name, cfg)
 	}
 	inNS := func(h string, args ...string) (string, error) { return nsCLI(bin, hosts[h].ns, args...) }
 	routeTo := func(from, to string) string { return nsNextHop(bin, hosts[from].ns, to) }
@@ -155,4 +133,36 @@ func TestNamespaceTriangle(t *testing.T) {
 			t.Fatalf("ping %s->%s after the cut: %v\n%s", pair[0], pair[1], err, out)
 		}
 	}
+}
+
+// startNodeInNS writes the configuration cfg as dir/name.yaml and runs a node process with it in
+// network namespace ns; the process is interrupted (killed after 10 s) when the test ends, and its
+// log, returned, is printed if the test failed.
+func startNodeInNS(t *testing.T, bin, dir, ns, name, cfg string) *syncBuffer {
+	t.Helper()
+	path := filepath.Join(dir, name+".yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	log := &syncBuffer{}
+	cmd := exec.Command("ip", "netns", "exec", ns, bin, "node", "--config", path)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("log of %s:\n%s", name, log)
+		}
+	})
+	return log
 }

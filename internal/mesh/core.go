@@ -50,7 +50,7 @@ func New(cfg Config, now time.Time) (*Core, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: Link: %w", ErrInvalidConfig, err)
 	}
-	router, err := route.New(self, cfg.Route, cfg.Jitter)
+	router, err := route.New(self, cfg.Route, cfg.Jitter, now)
 	if err != nil {
 		return nil, fmt.Errorf("%w: Route: %w", ErrInvalidConfig, err)
 	}

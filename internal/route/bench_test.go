@@ -45,7 +45,7 @@ func BenchmarkConvergence100(b *testing.B) {
 // that refresh existing routes, the steady-state case; ns/entry is the cost per update.
 func BenchmarkReceiveUpdate(b *testing.B) {
 	b.ReportAllocs()
-	rt, err := New(self, fastConfig, rand.New(rand.NewPCG(1, 2)))
+	rt, err := New(self, fastConfig, rand.New(rand.NewPCG(1, 2)), t0)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -90,4 +90,10 @@ const (
 	// IntervalUnit is the unit of the interval field of an update (centiseconds, as in
 	// Babel), so the largest interval on the wire is 655.35 s.
 	IntervalUnit = 10 * time.Millisecond
+
+	// SeqnoClockUnit is the clock unit of a router's initial sequence number (ClockSeqno).
+	// One second: 2^15 units are about nine hours, far longer than any route or feasibility
+	// distance of an earlier incarnation survives (DefaultSourceGCTime), and far more than
+	// seqno requests can advance a router's seqno in that time.
+	SeqnoClockUnit = time.Second
 )

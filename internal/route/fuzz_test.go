@@ -123,7 +123,7 @@ func FuzzReceive(f *testing.F) {
 		f.Add(s, seeds[(i+1)%len(seeds)], uint8(i), uint16(100*i))
 	}
 	f.Fuzz(func(t *testing.T, m1, m2 []byte, from uint8, advance uint16) {
-		r, err := New(self, Config{UpdateInterval: time.Second, MaxRoutes: 64, MaxSources: 16}, rand.New(rand.NewPCG(1, 2)))
+		r, err := New(self, Config{UpdateInterval: time.Second, MaxRoutes: 64, MaxSources: 16}, rand.New(rand.NewPCG(1, 2)), t0)
 		if err != nil {
 			t.Fatal(err)
 		}

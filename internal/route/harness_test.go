@@ -1,11 +1,14 @@
 package route
 
 import (
+	"cmp"
 	"container/heap"
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/x0tta6bl4/x0tta6bl4/internal/identity"
@@ -88,7 +91,7 @@ func newSim(tb fataler, n int, cfg Config, seed uint64) *sim {
 	}
 	for i := range n {
 		id := testID(i)
-		r, err := New(id, cfg, rand.New(rand.NewPCG(seed, uint64(i))))
+		r, err := New(id, cfg, rand.New(rand.NewPCG(seed, uint64(i))), t0)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -102,16 +105,24 @@ func newSim(tb fataler, n int, cfg Config, seed uint64) *sim {
 // restart replaces node i by a fresh router (all state lost, a new random seqno) and brings
 // its links up again, as a runtime would after re-establishing the sessions.
 func (s *sim) restart(i int, seed uint64) {
-	r, err := New(s.ids[i], s.nodes[i].Config(), rand.New(rand.NewPCG(seed, uint64(i))))
+	r, err := New(s.ids[i], s.nodes[i].Config(), rand.New(rand.NewPCG(seed, uint64(i))), s.now)
 	if err != nil {
 		s.tb.Fatal(err)
 	}
 	s.nodes[i] = r
-	for k, c := range s.links {
+	for _, k := range slices.SortedFunc(maps.Keys(s.links), compareKeys) {
 		if k[0] == i || k[1] == i {
-			s.linkUp(k[0], k[1], c)
+			s.linkUp(k[0], k[1], s.links[k])
 		}
 	}
+}
+
+// compareKeys orders link keys, so that map iteration order cannot change a run.
+func compareKeys(a, b [2]int) int {
+	if c := cmp.Compare(a[0], b[0]); c != 0 {
+		return c
+	}
+	return cmp.Compare(a[1], b[1])
 }
 
 func key(i, j int) [2]int {

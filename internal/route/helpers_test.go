@@ -22,7 +22,7 @@ var (
 // outbox drained.
 func newTestRouter(t *testing.T) *Router {
 	t.Helper()
-	r, err := New(self, fastConfig, rand.New(rand.NewPCG(1, 2)))
+	r, err := New(self, fastConfig, rand.New(rand.NewPCG(1, 2)), t0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,9 +44,10 @@ type Router struct {
 	events []Event
 }
 
-// New returns the router of node self. Zero fields of cfg take their defaults; rng supplies
-// the jitter of periodic updates and the initial sequence number.
-func New(self identity.NodeID, cfg Config, rng *rand.Rand) (*Router, error) {
+// New returns the router of node self, starting at now. Zero fields of cfg take their
+// defaults; rng supplies the jitter of periodic updates. The initial sequence number comes
+// from the clock (ClockSeqno), not from rng: see SeqnoClockUnit.
+func New(self identity.NodeID, cfg Config, rng *rand.Rand, now time.Time) (*Router, error) {
 	if self.IsZero() {
 		return nil, fmt.Errorf("%w: zero node ID", ErrInvalidConfig)
 	}
@@ -61,12 +62,23 @@ func New(self identity.NodeID, cfg Config, rng *rand.Rand) (*Router, error) {
 		self:       self,
 		cfg:        cfg,
 		rng:        rng,
-		seqno:      uint16(rng.Uint32()),
+		seqno:      ClockSeqno(now),
 		neighbours: make(map[identity.NodeID]uint16),
 		dests:      make(map[identity.NodeID]*dest),
 		via:        make(map[identity.NodeID]int),
 		out:        newOutbox(),
 	}, nil
+}
+
+// ClockSeqno returns the sequence number a router starting at now begins with: the time in
+// SeqnoClockUnit, modulo 2^16. A router that restarts without its state thus begins close to,
+// and usually after, what its earlier incarnations announced, so that every seqno of one source
+// alive in the network stays within half the sequence-number space and the modular
+// comparison stays transitive. Random initial seqnos break that: three incarnations can
+// announce seqnos spread around the whole space, each "newer" than the one before, and a stale
+// route then passes the feasibility condition and closes a loop (docs/routing.md).
+func ClockSeqno(now time.Time) uint16 {
+	return uint16(now.Unix() / int64(SeqnoClockUnit/time.Second))
 }
 
 // Self returns the router's node ID.

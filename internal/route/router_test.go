@@ -35,7 +35,7 @@ func TestNewValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := New(tt.self, tt.cfg, tt.rng)
+			r, err := New(tt.self, tt.cfg, tt.rng, t0)
 			if tt.ok {
 				if err != nil || r == nil || r.Self() != tt.self {
 					t.Fatalf("New = %v, %v", r, err)
@@ -50,7 +50,7 @@ func TestNewValidation(t *testing.T) {
 }
 
 func TestConfigDefaults(t *testing.T) {
-	r, err := New(self, Config{}, rand.New(rand.NewPCG(1, 1)))
+	r, err := New(self, Config{}, rand.New(rand.NewPCG(1, 1)), t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,7 +395,7 @@ func TestSelfUpdates(t *testing.T) {
 }
 
 func TestTableLimits(t *testing.T) {
-	r, err := New(self, Config{UpdateInterval: time.Second, MaxRoutes: 3, MaxSources: 2}, rand.New(rand.NewPCG(1, 1)))
+	r, err := New(self, Config{UpdateInterval: time.Second, MaxRoutes: 3, MaxSources: 2}, rand.New(rand.NewPCG(1, 1)), t0)
 	if err != nil {
 		t.Fatal(err)
 	}

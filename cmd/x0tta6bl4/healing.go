@@ -1,13 +1,18 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"time"
 
+	"github.com/x0tta6bl4/x0tta6bl4/internal/anomaly/meshdetect"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/config"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/identity"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/node"
@@ -29,6 +34,13 @@ func healingOptions(cfg *config.Config, log *slog.Logger) (_ node.HealingOptions
 		return node.HealingOptions{}, closeStore, nil
 	}
 	opt := node.HealingOptions{Enabled: true, Period: time.Duration(cfg.Healing.Period)}
+	if cfg.Healing.Model != "" {
+		s, err := loadScorer(cfg.Healing.Model, log)
+		if err != nil {
+			return node.HealingOptions{}, closeStore, err
+		}
+		opt.Scorer = s
+	}
 	path := cfg.Healing.Knowledge
 	if path == "" {
 		return opt, closeStore, nil
@@ -49,6 +61,28 @@ func healingOptions(cfg *config.Config, log *slog.Logger) (_ node.HealingOptions
 			log.Error("closing the self-healing knowledge", "path", path, "err", err)
 		}
 	}, nil
+}
+
+// loadScorer reads the GraphSAGE detector file of healing.model and returns the Scorer that
+// Analyze consults before its rules. A missing, corrupt or mismatched file is an error naming it:
+// a node told to use a model does not silently fall back to the rules.
+func loadScorer(path string, log *slog.Logger) (*meshdetect.Scorer, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("healing.model: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	d, err := meshdetect.Load(io.TeeReader(f, h))
+	if err != nil {
+		return nil, fmt.Errorf("healing.model %s: %w", path, err)
+	}
+	s, err := meshdetect.NewScorer(d)
+	if err != nil {
+		return nil, fmt.Errorf("healing.model %s: %w", path, err)
+	}
+	log.Info("self-healing anomaly model", "path", path, "sha256", hex.EncodeToString(h.Sum(nil)))
+	return s, nil
 }
 
 // chaosTransport wraps conn with the faults of the chaos section, logging a loud warning; without

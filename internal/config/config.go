@@ -122,6 +122,10 @@ type Healing struct {
 	// restarts; empty keeps them in memory only. A relative path is resolved against the
 	// configuration file's directory.
 	Knowledge string `yaml:"knowledge"`
+	// Model is a GraphSAGE anomaly-detector file (internal/anomaly/meshdetect, written by
+	// `x0tta6bl4 bench anomaly --out`) that Analyze consults before its rules; empty runs the
+	// rules alone. A relative path is resolved against the configuration file's directory.
+	Model string `yaml:"model"`
 }
 
 // On reports whether the loop runs: Enabled is absent or true.
@@ -358,7 +362,7 @@ func (c *Config) applyDefaults() {
 }
 
 func (c *Config) resolve(dir string) {
-	for _, p := range []*string{&c.Identity.Key, &c.Identity.Cert, &c.Identity.CA, &c.Identity.RevocationList, &c.API.TokenFile, &c.Healing.Knowledge} {
+	for _, p := range []*string{&c.Identity.Key, &c.Identity.Cert, &c.Identity.CA, &c.Identity.RevocationList, &c.API.TokenFile, &c.Healing.Knowledge, &c.Healing.Model} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}
@@ -496,6 +500,9 @@ func (c *Config) validateHealing(add func(field, format string, args ...any)) {
 	}
 	if strings.ContainsRune(c.Healing.Knowledge, 0) {
 		add("healing.knowledge", "contains a NUL byte")
+	}
+	if strings.ContainsRune(c.Healing.Model, 0) {
+		add("healing.model", "contains a NUL byte")
 	}
 	if !(c.Chaos.Drop >= 0 && c.Chaos.Drop <= 1) {
 		add("chaos.drop", "%v is not a probability in 0..1", c.Chaos.Drop)

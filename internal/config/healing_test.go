@@ -87,6 +87,7 @@ func TestHealingAndChaosErrors(t *testing.T) {
 		{"period too long", "healing: {period: 2m}\n", "healing.period", "outside"},
 		{"period negative", "healing: {period: -1s}\n", "healing.period", "outside"},
 		{"knowledge nul", "healing: {knowledge: \"a\\0b\"}\n", "healing.knowledge", "NUL"},
+		{"model nul", "healing: {model: \"a\\0b\"}\n", "healing.model", "NUL"},
 		{"drop negative", "chaos: {drop: -0.1}\n", "chaos.drop", "probability"},
 		{"drop above one", "chaos: {drop: 1.5}\n", "chaos.drop", "probability"},
 		{"drop nan", "chaos: {drop: .nan}\n", "chaos.drop", "probability"},
@@ -132,7 +133,7 @@ func TestHealingKnowledgeResolved(t *testing.T) {
 	} {
 		y := healingBase
 		if tt.knowledge != "" {
-			y += "healing: {knowledge: " + tt.knowledge + "}\n"
+			y += "healing: {knowledge: " + tt.knowledge + ", model: " + tt.knowledge + ".model}\n"
 		}
 		if err := os.WriteFile(path, []byte(y), 0o600); err != nil {
 			t.Fatal(err)
@@ -143,6 +144,9 @@ func TestHealingKnowledgeResolved(t *testing.T) {
 		}
 		if c.Healing.Knowledge != tt.want {
 			t.Errorf("knowledge %q resolved to %q, want %q", tt.knowledge, c.Healing.Knowledge, tt.want)
+		}
+		if want := tt.want + ".model"; tt.want != "" && c.Healing.Model != want {
+			t.Errorf("model %q resolved to %q, want %q", tt.knowledge, c.Healing.Model, want)
 		}
 	}
 }

@@ -41,6 +41,9 @@ type HealingOptions struct {
 	Store *store.Store
 	// Config overrides the loop's thresholds and policy; its zero value means the defaults.
 	Config mapek.Config
+	// Scorer, when set, is the learnt anomaly score Analyze consults before its rules (e.g. an
+	// internal/anomaly/meshdetect.Scorer); incidents record which of the two decided.
+	Scorer mapek.Scorer
 }
 
 // Blackholer drops every datagram to and from an address: transport/fault.Conn.
@@ -99,6 +102,7 @@ func (n *Node) newHealing(opt HealingOptions) error {
 	}
 	agent, err := heal.New(n.core, heal.Options{
 		Config:             opt.Config,
+		Scorer:             opt.Scorer,
 		Period:             opt.Period,
 		Store:              opt.Store,
 		Runtime:            n.healRuntime,

@@ -8,6 +8,7 @@ import (
 	"github.com/x0tta6bl4/x0tta6bl4/internal/identity"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/link"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/mapek"
+	"github.com/x0tta6bl4/x0tta6bl4/internal/mesh"
 )
 
 // snapshot builds the loop's telemetry at now from the Core, the events
@@ -17,9 +18,9 @@ func (a *Agent) snapshot(now time.Time) mapek.Snapshot {
 	if a.opt.Runtime != nil {
 		rt = a.opt.Runtime()
 	}
-	relays := make(map[identity.NodeID][2]uint64)
+	relays := make(map[identity.NodeID]mesh.RelayCount)
 	for _, r := range a.core.Relays() {
-		relays[r.ID] = [2]uint64{r.Relayed, r.Confirmed}
+		relays[r.ID] = r
 	}
 	// via counts the selected routes through each neighbour, other than
 	// the route to the neighbour itself (mapek: RoutesVia).
@@ -40,7 +41,8 @@ func (a *Agent) snapshot(now time.Time) mapek.Snapshot {
 		snap.Neighbours = append(snap.Neighbours, mapek.NeighbourSample{
 			ID: n.ID, Up: n.Link.Up, SRTT: n.Link.SRTT, RTTVar: n.Link.RTTVar,
 			RxLoss: n.Link.RxLoss, TxLoss: n.Link.TxLoss, Cost: n.Link.Cost,
-			Relayed: rc[0], Confirmed: rc[1], RoutesVia: min(via[n.ID], mapek.MaxRoutesVia),
+			Relayed: rc.Relayed, Confirmed: rc.Confirmed, RoutesVia: min(via[n.ID], mapek.MaxRoutesVia),
+			Dests: min(rc.Dests, mapek.MaxRelayDests), FailingDests: min(rc.FailingDests, rc.Dests, mapek.MaxRelayDests),
 			HandshakeAttempts: hs.Attempts, HandshakeFailures: min(hs.Failures, hs.Attempts),
 		})
 	}

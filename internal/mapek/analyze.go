@@ -23,6 +23,9 @@ type LinkFeatures struct {
 	RelayRatio float64
 	// Transitions counts up/down transitions in the window.
 	Transitions int
+	// Dests and FailingDests are the newest NeighbourSample's: destinations
+	// judged through the neighbour and those of them failing.
+	Dests, FailingDests int
 }
 
 // Scorer is the hook for a learnt anomaly score (the GraphSAGE model). Score
@@ -99,7 +102,8 @@ func (l *Loop) analyze(now time.Time) []Symptom {
 		}
 
 		feat := LinkFeatures{Peer: id, Up: last.up, Loss: st.lossEWMA,
-			RTT: time.Duration(st.rttEWMA * float64(time.Second)), RelayRatio: ratio, Transitions: transitions}
+			RTT: time.Duration(st.rttEWMA * float64(time.Second)), RelayRatio: ratio, Transitions: transitions,
+			Dests: last.dests, FailingDests: last.failing}
 		if st.baseline.Samples >= MinBaselineSamples {
 			feat.BaselineLoss, feat.BaselineRTT = st.baseline.Loss, st.baseline.RTT
 		}
@@ -199,14 +203,31 @@ func (l *Loop) linkRules(now time.Time, st *linkState, f LinkFeatures, relayed u
 	if relayed >= c.RelayMinSamples {
 		expected := 1 - last.txLoss
 		deficit := expected - ratio
-		if (ratio <= c.BlackholeRatio || deficit >= c.GrayholeMargin) && !l.relayRecovered(now, st, expected) {
+		if (ratio <= c.BlackholeRatio || deficit >= c.GrayholeMargin) && !l.relayRecovered(now, st, expected) && relaySpread(last) {
+			ev := map[string]float64{"relayed": float64(relayed), "confirmed_ratio": ratio, "expected_ratio": expected,
+				"dests": float64(last.dests), "failing_dests": float64(last.failing)}
+			if last.dests < RelaySpreadMinDests {
+				ev["ambiguous"] = 1
+			}
 			out = append(out, Symptom{Kind: SymptomMisbehavingRelay, Subject: f.Peer, Metric: 1 - ratio, Level: 1 - ratio,
 				Severity: severity(deficit, c.GrayholeMargin),
 				Since:    firstChange(&st.win, st.win.from(now.Add(-c.Window), linkAt), linkAt, func(s *linkSample) uint64 { return s.relayed }),
-				Evidence: map[string]float64{"relayed": float64(relayed), "confirmed_ratio": ratio, "expected_ratio": expected}})
+				Evidence: ev})
 		}
 	}
 	return out
+}
+
+// relaySpread reports whether the newest sample of a link lets the
+// misbehaving-relay rule blame the neighbour: its failing destinations are
+// at least RelaySpreadFraction of those judged through it, or fewer than
+// RelaySpreadMinDests were judged (ambiguous evidence, blamed as before
+// per-destination counts existed).
+func relaySpread(s *linkSample) bool {
+	if s.dests < RelaySpreadMinDests {
+		return true
+	}
+	return float64(s.failing) >= RelaySpreadFraction*float64(s.dests)
 }
 
 // flapRun counts the up/down transitions of the link's current flapping

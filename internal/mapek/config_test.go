@@ -75,6 +75,10 @@ func TestSnapshotValidate(t *testing.T) {
 		{"routes via", Snapshot{Neighbours: []NeighbourSample{{ID: a, RoutesVia: -1}}}},
 		{"routes via bound", Snapshot{Neighbours: []NeighbourSample{{ID: a, RoutesVia: MaxRoutesVia + 1}}}},
 		{"too many", Snapshot{Neighbours: make([]NeighbourSample, MaxNeighbours+1)}},
+		{"dests negative", Snapshot{Neighbours: []NeighbourSample{{ID: a, Dests: -1}}}},
+		{"dests bound", Snapshot{Neighbours: []NeighbourSample{{ID: a, Dests: MaxRelayDests + 1}}}},
+		{"failing dests negative", Snapshot{Neighbours: []NeighbourSample{{ID: a, Dests: 1, FailingDests: -1}}}},
+		{"failing dests over dests", Snapshot{Neighbours: []NeighbourSample{{ID: a, Dests: 1, FailingDests: 2}}}},
 	}
 	for _, tt := range tests {
 		if err := tt.s.Validate(); !errors.Is(err, ErrInvalidSnapshot) {

@@ -27,6 +27,9 @@ const (
 	MaxNeighbours = 4096
 	// MaxRoutesVia bounds NeighbourSample.RoutesVia.
 	MaxRoutesVia = 1 << 24
+	// MaxRelayDests bounds NeighbourSample.Dests: a Core probes at most
+	// its end-to-end peers (mesh.MaxPeersLimit, 65536).
+	MaxRelayDests = 1 << 16
 	// ForgetAfter is how long a neighbour may be missing from Snapshots
 	// before the Monitor drops its window and its damping state.
 	ForgetAfter = 10 * time.Minute
@@ -120,6 +123,24 @@ const (
 	// the link's own delivery (1 - tx loss) before the neighbour is treated
 	// as a grayhole.
 	GrayholeMargin = 0.3
+	// RelaySpreadFraction is the least fraction of the judged destinations
+	// routed through a neighbour (NeighbourSample.Dests) that must be
+	// failing (mesh: answering less than 90 %) for the misbehaving-relay
+	// rule to blame the neighbour. A relay that drops what it forwards
+	// fails every destination beyond it; a destination that answers through
+	// it shows that it forwards, and the fault lies further on, on the
+	// paths of those that fail. In a line A-B-G-D-E-F whose G drops transit,
+	// A's probes through B fail for D, E and F but not for G (3 of 4): only
+	// a fraction above (k-1)/k acquits B with k destinations behind it, so
+	// 0.9 (every destination up to 9, all but one from 10 on, as noise on
+	// long paths may fail one).
+	RelaySpreadFraction = 0.9
+	// RelaySpreadMinDests is the least number of judged destinations
+	// through a neighbour for RelaySpreadFraction to apply. With fewer, one
+	// failing destination cannot tell the next hop from a relay further on:
+	// the evidence is ambiguous and the rule blames the next hop as before
+	// (the symptom's evidence says "ambiguous").
+	RelaySpreadMinDests = 2
 	// ForgedRate is the rate of decrypt, malformed and identity drops, per
 	// second over the window, that marks forged or invalid traffic.
 	ForgedRate = 20.0

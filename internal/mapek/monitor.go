@@ -87,6 +87,7 @@ type linkSample struct {
 	loss               float64 // max of rx and tx loss
 	txLoss             float64
 	routesVia          int
+	dests, failing     int // judged and failing destinations through the neighbour
 	relayed, confirmed uint64
 	hsAttempts, hsFail uint64
 	flips              uint64 // up/down transitions since the neighbour was first seen
@@ -204,7 +205,7 @@ func (m *monitor) observe(now time.Time, s *Snapshot) (gone, ignored []identity.
 		loss := max(n.RxLoss, n.TxLoss)
 		st.win.add(now, m.linkSlot, linkSample{
 			at: now, up: n.Up, srtt: n.SRTT, loss: loss, txLoss: n.TxLoss, routesVia: n.RoutesVia,
-			relayed: n.Relayed, confirmed: n.Confirmed,
+			relayed: n.Relayed, confirmed: n.Confirmed, dests: n.Dests, failing: n.FailingDests,
 			hsAttempts: n.HandshakeAttempts, hsFail: n.HandshakeFailures, flips: st.flips,
 		})
 		st.lastSeen = now

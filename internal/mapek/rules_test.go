@@ -100,6 +100,31 @@ func TestRules(t *testing.T) {
 			n.Relayed = uint64(i) * 10
 			return Snapshot{Neighbours: []NeighbourSample{n}}
 		}, true},
+		{"blackhole failing all its destinations", SymptomMisbehavingRelay, nil, 7, func(i int) Snapshot {
+			n := healthy(a)
+			n.Relayed, n.Dests, n.FailingDests = uint64(i)*10, 4, 4
+			return Snapshot{Neighbours: []NeighbourSample{n}}
+		}, true},
+		{"blackhole failing most destinations", SymptomMisbehavingRelay, nil, 7, func(i int) Snapshot {
+			n := healthy(a)
+			n.Relayed, n.Dests, n.FailingDests = uint64(i)*10, 20, 18
+			return Snapshot{Neighbours: []NeighbourSample{n}}
+		}, true},
+		{"silence behind a relay further on", SymptomMisbehavingRelay, nil, 7, func(i int) Snapshot {
+			n := healthy(a)
+			n.Relayed, n.Dests, n.FailingDests = uint64(i)*10, 3, 2
+			return Snapshot{Neighbours: []NeighbourSample{n}}
+		}, false},
+		{"grayhole failing half its destinations", SymptomMisbehavingRelay, nil, 5, func(i int) Snapshot {
+			n := healthy(a)
+			n.Relayed, n.Confirmed, n.Dests, n.FailingDests = uint64(i)*100, uint64(i)*50, 8, 5
+			return Snapshot{Neighbours: []NeighbourSample{n}}
+		}, false},
+		{"one destination is ambiguous", SymptomMisbehavingRelay, nil, 7, func(i int) Snapshot {
+			n := healthy(a)
+			n.Relayed, n.Dests, n.FailingDests = uint64(i)*10, 1, 1
+			return Snapshot{Neighbours: []NeighbourSample{n}}
+		}, true},
 		{"blackhole too few samples", SymptomMisbehavingRelay, nil, 5, func(i int) Snapshot {
 			n := healthy(a)
 			n.Relayed = uint64(i) * 10

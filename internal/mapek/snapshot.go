@@ -39,6 +39,14 @@ type NeighbourSample struct {
 	// HandshakeAttempts and HandshakeFailures count hop-by-hop handshakes
 	// the runtime started towards the neighbour and those that gave up.
 	HandshakeAttempts, HandshakeFailures uint64
+	// Dests is the number of destinations whose recent end-to-end answers
+	// through the neighbour were judged (mesh.RelayCount.Dests, at most
+	// MaxRelayDests) and FailingDests the number of them that are silent
+	// or answer too little (at most Dests): current values. The
+	// misbehaving-relay rule blames the neighbour only when the failures
+	// spread over RelaySpreadFraction of its destinations. Zero when the
+	// runtime does not track them.
+	Dests, FailingDests int
 	// RoutesVia is the number of selected routes whose next hop is the
 	// neighbour, not counting the route to the neighbour itself: the transit
 	// routes through the link (a current value, at most MaxRoutesVia).
@@ -94,6 +102,10 @@ func (s *Snapshot) Validate() error {
 		}
 		if n.RoutesVia < 0 || n.RoutesVia > MaxRoutesVia {
 			return fmt.Errorf("%w: neighbour %s RoutesVia %d out of [0,%d]", ErrInvalidSnapshot, n.ID.Short(), n.RoutesVia, MaxRoutesVia)
+		}
+		if n.Dests < 0 || n.Dests > MaxRelayDests || n.FailingDests < 0 || n.FailingDests > n.Dests {
+			return fmt.Errorf("%w: neighbour %s failing destinations %d of %d out of [0,%d]", ErrInvalidSnapshot,
+				n.ID.Short(), n.FailingDests, n.Dests, MaxRelayDests)
 		}
 		if n.Confirmed > n.Relayed || n.HandshakeFailures > n.HandshakeAttempts {
 			return fmt.Errorf("%w: neighbour %s counter exceeds its total", ErrInvalidSnapshot, n.ID.Short())

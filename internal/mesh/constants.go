@@ -172,3 +172,30 @@ const (
 	// OverlayPort is the port of every overlay address.
 	OverlayPort = 1
 )
+
+// Per-destination relay accounting.
+const (
+	// DestWindow is the number of answer-calling messages per destination
+	// at which both window counts halve: the judgement rests on the last
+	// DestWindow/2 to DestWindow messages, 1.6 to 3.2 s at one echo
+	// request per 100 ms self-healing period.
+	DestWindow = 32
+	// DestMinProbes is the least number of messages in a destination's
+	// window for it to be judged: with fewer, one lost answer moves its
+	// ratio by more than 1/DestMinProbes = 0.125.
+	DestMinProbes = 8
+	// DestInFlight is the number of the newest unanswered messages excused
+	// as still in flight: the self-healing loop samples right after a probe
+	// round, and a path whose round trip exceeds one period has two out.
+	DestInFlight = 2
+	// DestFailRatio is the answered fraction of a destination's window
+	// below which it is failing. A path that forwards faithfully loses only
+	// what its links lose (a few per cent), while a relay dropping a
+	// fraction f of transit both ways answers (1-f)^2, at most 64 % for the
+	// f >= 0.2 grayholes the self-healing loop looks for: a destination
+	// answering 90 % is evidence that every relay on its path forwards.
+	DestFailRatio = 0.9
+	// DestActiveWindow is how long after its newest message a destination
+	// still counts for its next hop (measured at Probe's times).
+	DestActiveWindow = ProbeActiveWindow
+)

@@ -14,12 +14,17 @@ import (
 // cost multipliers, quarantine of relays, rekeying and restarts, and the
 // relay accounting behind misbehaving-relay detection.
 
-// healing is the Core's self-healing state. Its maps hold at most one entry
-// per direct neighbour and are cleared for a neighbour by NeighbourDown.
+// healing is the Core's self-healing state. Its maps but dests hold at
+// most one entry per direct neighbour and are cleared for a neighbour by
+// NeighbourDown; dests holds one entry per end-to-end peer probed, pruned
+// by Probe when the peer is forgotten and cleared for a next hop by
+// NeighbourDown.
 type healing struct {
 	factors    map[identity.NodeID]float64
 	quarantine map[identity.NodeID]bool
 	relays     map[identity.NodeID]*RelayCount
+	dests      map[identity.NodeID]*destCount
+	probeAt    time.Time // time of the newest Probe
 	probeSeq   uint64
 	underLoad  bool
 }
@@ -34,6 +39,14 @@ type RelayCount struct {
 	// counts the answers (handshake completions and echo replies) that came
 	// back from those destinations. Confirmed never exceeds Relayed.
 	Relayed, Confirmed uint64
+	// Dests is the number of destinations whose newest answer-calling
+	// message went through the neighbour within DestActiveWindow and which
+	// have at least DestMinProbes recent messages (probe.go: judged
+	// destinations); FailingDests counts those of them that are silent or
+	// answer less than DestFailRatio of the time. FailingDests never
+	// exceeds Dests. A neighbour dropping what it relays fails all its
+	// destinations; a fault further on fails only those behind it.
+	Dests, FailingDests int
 }
 
 // SetCostFactor multiplies the cost of the link to neighbour id, as the
@@ -121,6 +134,11 @@ func (c *Core) Quarantined(id identity.NodeID) bool { return c.heal.quarantine[i
 func (c *Core) forgetHealing(now time.Time, id identity.NodeID) {
 	delete(c.heal.factors, id)
 	delete(c.heal.relays, id)
+	for pid, d := range c.heal.dests {
+		if d.hop == id {
+			delete(c.heal.dests, pid)
+		}
+	}
 	if c.heal.quarantine[id] {
 		delete(c.heal.quarantine, id)
 		_ = c.router.SetTransitPenalty(now, id, 0) // removing never fails
@@ -194,10 +212,17 @@ func (c *Core) SetHandshakeUnderLoad(on bool) {
 func (c *Core) HandshakeUnderLoad() bool { return c.heal.underLoad }
 
 // Relays returns the relay accounting of the neighbours that have any, in
-// ID order.
+// ID order, with the per-destination counts as of the newest Probe.
 func (c *Core) Relays() []RelayCount {
-	out := make([]RelayCount, 0, len(c.heal.relays))
-	for _, r := range c.heal.relays {
+	cur := make(map[identity.NodeID]*RelayCount, len(c.heal.relays))
+	for id, r := range c.heal.relays {
+		cp := *r
+		cp.Dests, cp.FailingDests = 0, 0
+		cur[id] = &cp
+	}
+	c.destsOf(cur)
+	out := make([]RelayCount, 0, len(cur))
+	for _, r := range cur {
 		out = append(out, *r)
 	}
 	slices.SortFunc(out, func(a, b RelayCount) int { return compareID(a.ID, b.ID) })

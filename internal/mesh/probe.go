@@ -30,6 +30,43 @@ import (
 // blaming the forward relay otherwise. Confirmed/Relayed is then the
 // end-to-end delivery ratio through the relay, which the self-healing loop
 // compares with the link's own delivery ratio.
+//
+// Per destination. A relay that drops everything silences every
+// destination beyond it (it still answers its own probes, which are never
+// charged to it); an innocent relay upstream of a misbehaving one loses only
+// the destinations whose paths go on through the culprit. The Core
+// therefore also keeps, per destination peer, the recent answer-calling
+// messages sent through its current next hop and their answers (a window
+// of about DestWindow messages: both counts halve when it fills), and the
+// run of messages sent since the last answer. A destination is judged once
+// it has DestMinProbes messages in the window; it is failing when fewer
+// than DestFailRatio of its messages were answered, the newest
+// unanswered ones (at most DestInFlight) excused as still in flight.
+// RelayCount.Dests and FailingDests count them per next hop, so
+// that the self-healing loop blames a next hop only when its failures
+// spread over most of the destinations routed through it.
+
+// destCount is the relay accounting of one destination peer through the
+// next hop of its newest answer-calling message.
+type destCount struct {
+	hop            identity.NodeID
+	sent, answered uint32
+	// miss is the number of messages sent since the newest answer.
+	miss uint32
+	// at is the newest Probe time at or before the newest message.
+	at time.Time
+}
+
+// judge reports whether d has enough messages to be judged, and whether
+// it is failing.
+func (d *destCount) judge() (judged, failing bool) {
+	excused := min(d.miss, DestInFlight)
+	n := d.sent - excused
+	if n < DestMinProbes {
+		return false, false
+	}
+	return true, float64(min(d.answered, n)) < DestFailRatio*float64(n)
+}
 
 // Probe sends an echo request to every peer that has a usable session, was
 // sent a datagram within ProbeActiveWindow and is not a direct next hop of
@@ -43,6 +80,8 @@ func (c *Core) Probe(now time.Time) int {
 		}
 	}
 	slices.SortFunc(ids, compareID)
+	c.heal.probeAt = now
+	c.pruneDests()
 	n := 0
 	for _, id := range ids {
 		p := c.peers[id]
@@ -94,6 +133,23 @@ func (c *Core) countRelayed(p *peer) {
 	}
 	r.Relayed++
 	p.outstanding = min(p.outstanding+1, MaxOutstandingProbes)
+	d := c.heal.dests[p.id]
+	if d == nil {
+		if c.heal.dests == nil {
+			c.heal.dests = make(map[identity.NodeID]*destCount)
+		}
+		d = &destCount{}
+		c.heal.dests[p.id] = d
+	}
+	if d.hop != next {
+		*d = destCount{hop: next}
+	}
+	if d.sent >= DestWindow {
+		d.sent, d.answered = d.sent/2, d.answered/2
+	}
+	d.sent++
+	d.miss = min(d.miss+1, DestWindow)
+	d.at = c.heal.probeAt
 }
 
 // countConfirmed credits an answer from p to the next hop of its
@@ -105,5 +161,40 @@ func (c *Core) countConfirmed(p *peer) {
 	p.outstanding--
 	if r := c.heal.relays[p.probeHop]; r != nil && r.Confirmed < r.Relayed {
 		r.Confirmed++
+	}
+	if d := c.heal.dests[p.id]; d != nil && d.hop == p.probeHop {
+		d.answered = min(d.answered+1, d.sent)
+		d.miss = 0
+	}
+}
+
+// pruneDests forgets the per-destination accounting of peers the Core no
+// longer tracks, so that it holds at most one entry per peer (plus those
+// forgotten since the previous Probe).
+func (c *Core) pruneDests() {
+	for id := range c.heal.dests {
+		if c.peers[id] == nil {
+			delete(c.heal.dests, id)
+		}
+	}
+}
+
+// destsOf fills the Dests and FailingDests of every RelayCount in relays
+// (by next hop) from the per-destination accounting: destinations whose
+// newest message is within DestActiveWindow of the newest Probe and that
+// have enough messages to be judged.
+func (c *Core) destsOf(relays map[identity.NodeID]*RelayCount) {
+	for id, d := range c.heal.dests {
+		r := relays[d.hop]
+		if r == nil || c.peers[id] == nil || c.heal.probeAt.Sub(d.at) >= DestActiveWindow {
+			continue
+		}
+		judged, failing := d.judge()
+		if judged {
+			r.Dests++
+		}
+		if failing {
+			r.FailingDests++
+		}
 	}
 }

@@ -74,9 +74,9 @@ func (c *collector) step(now time.Time, rt runtimeSample) error {
 }
 
 func (c *collector) snapshot(now time.Time, rt runtimeSample) mapek.Snapshot {
-	relays := make(map[identity.NodeID][2]uint64)
+	relays := make(map[identity.NodeID]mesh.RelayCount)
 	for _, r := range c.core.Relays() {
-		relays[r.ID] = [2]uint64{r.Relayed, r.Confirmed}
+		relays[r.ID] = r
 	}
 	via := make(map[identity.NodeID]int)
 	routes := 0
@@ -98,7 +98,8 @@ func (c *collector) snapshot(now time.Time, rt runtimeSample) mapek.Snapshot {
 		snap.Neighbours = append(snap.Neighbours, mapek.NeighbourSample{
 			ID: id, Up: n.Link.Up, SRTT: n.Link.SRTT, RTTVar: n.Link.RTTVar,
 			RxLoss: n.Link.RxLoss, TxLoss: n.Link.TxLoss, Cost: n.Link.Cost,
-			Relayed: rc[0], Confirmed: rc[1], RoutesVia: min(via[n.ID], mapek.MaxRoutesVia),
+			Relayed: rc.Relayed, Confirmed: rc.Confirmed, RoutesVia: min(via[n.ID], mapek.MaxRoutesVia),
+			Dests: min(rc.Dests, mapek.MaxRelayDests), FailingDests: min(rc.FailingDests, rc.Dests, mapek.MaxRelayDests),
 		})
 	}
 	for id := range c.known {

@@ -34,14 +34,14 @@ const (
 	// NumSelfFeatures is the length of a node's own telemetry summary (SelfView).
 	NumSelfFeatures = 13
 	// NumLinkFeatures is the length of one link measurement summary (LinkView).
-	NumLinkFeatures = 12
+	NumLinkFeatures = 14
 	// NumFeatures is the length of a node's input vector (NodeFeatures): a known-self flag and
 	// the self view, then for inbound and for outbound link views a known flag, the log of their
 	// number, their mean and their maximum.
 	NumFeatures = 1 + NumSelfFeatures + 2*(2+2*NumLinkFeatures)
 	// SchemaVersion numbers the feature layout; a detector file records it and Load refuses any
-	// other.
-	SchemaVersion = 1
+	// other. Version 2 added the per-destination relay counts (LinkView 12 and 13).
+	SchemaVersion = 2
 )
 
 // Simulated scenarios (dataset.go).

@@ -18,8 +18,8 @@ const (
 // (nil: unknown). The vector is
 //
 //	0 self known (1/0)        1..13 self (zeros when unknown)
-//	14 inbound known          15 log1p len(inbound)    16..27 mean    28..39 maximum
-//	40 outbound known         41 log1p len(outbound)   42..53 mean    54..65 maximum
+//	14 inbound known          15 log1p len(inbound)    16..29 mean    30..43 maximum
+//	44 outbound known         45 log1p len(outbound)   46..59 mean    60..73 maximum
 //
 // so link measurements enter the model folded into the nodes at either end (mean and maximum
 // over incident links), and GraphSAGE's aggregation then mixes them across the graph. In the

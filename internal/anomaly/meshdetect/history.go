@@ -20,6 +20,7 @@ type linkPoint struct {
 	relayed, confirmed uint64
 	hsAtt, hsFail      uint64
 	routesVia          int
+	dests, failing     int
 }
 
 // nodePoint is the node-wide part of one snapshot.
@@ -104,7 +105,7 @@ func (h *History) Add(now time.Time, s *mapek.Snapshot) error {
 		sr.pts = appendBounded(sr.pts, linkPoint{
 			at: now, up: n.Up, loss: (n.RxLoss + n.TxLoss) / 2, txLoss: n.TxLoss, srtt: n.SRTT, rttVar: n.RTTVar,
 			relayed: n.Relayed, confirmed: n.Confirmed, hsAtt: n.HandshakeAttempts, hsFail: n.HandshakeFailures,
-			routesVia: n.RoutesVia,
+			routesVia: n.RoutesVia, dests: n.Dests, failing: n.FailingDests,
 		}, now)
 		h.order = append(h.order, n.ID)
 	}
@@ -199,6 +200,8 @@ type SelfView [NumSelfFeatures]float64
 //	8 log1p up/down transitions   9 handshake failures/attempts (0 without attempts)
 //	10 time since the ID was first seen / FeatureWindow, at most 1
 //	11 routes via it / the node's routes
+//	12 log1p destinations judged through it (newest snapshot; mapek.NeighbourSample.Dests)
+//	13 failing destinations / destinations judged through it (newest; 0 without)
 type LinkView [NumLinkFeatures]float64
 
 // Self returns the node's own summary; the zero SelfView when the History is empty.
@@ -327,6 +330,10 @@ func linkView(sr *series, now time.Time, routes int) LinkView {
 	v[10] = math.Min(1, now.Sub(sr.firstSeen).Seconds()/FeatureWindow.Seconds())
 	if routes > 0 {
 		v[11] = math.Min(1, float64(last.routesVia)/float64(routes))
+	}
+	v[12] = math.Log1p(float64(last.dests))
+	if last.dests > 0 {
+		v[13] = float64(last.failing) / float64(last.dests)
 	}
 	return v
 }

@@ -24,7 +24,8 @@ func nid(b byte) identity.NodeID {
 func snap(k int) mapek.Snapshot {
 	return mapek.Snapshot{
 		Neighbours: []mapek.NeighbourSample{
-			{ID: nid(2), Up: k%2 == 0, SRTT: 30 * time.Millisecond, RTTVar: time.Millisecond, Relayed: uint64(20 * k), Confirmed: uint64(10 * k), RoutesVia: 2},
+			{ID: nid(2), Up: k%2 == 0, SRTT: 30 * time.Millisecond, RTTVar: time.Millisecond, Relayed: uint64(20 * k), Confirmed: uint64(10 * k), RoutesVia: 2,
+				Dests: 4, FailingDests: 3},
 			{ID: nid(1), Up: true, SRTT: 10 * time.Millisecond, RxLoss: 0.1, TxLoss: 0.1, Relayed: uint64(20 * k), Confirmed: uint64(18 * k),
 				HandshakeAttempts: uint64(k), HandshakeFailures: uint64(k / 2)},
 		},
@@ -78,6 +79,10 @@ func TestHistoryViews(t *testing.T) {
 	near("healthy rtt ratio", healthy[3], math.Log(1.0/3))
 	near("flappy routes via", flappy[11], 2.0/4)
 	near("age", flappy[10], 1)
+	near("flappy dests", flappy[12], math.Log1p(4))
+	near("flappy failing dests", flappy[13], 0.75)
+	near("healthy dests", healthy[12], 0)
+	near("healthy failing dests", healthy[13], 0)
 }
 
 func TestHistoryErrorsAndBounds(t *testing.T) {

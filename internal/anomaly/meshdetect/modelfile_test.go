@@ -61,6 +61,7 @@ func TestLoadCorruption(t *testing.T) {
 		{"other magic", append([]byte("X0GSAGE\x00"), good[8:]...), ErrMagic},
 		{"header cut", good[:detectorHeaderSize-1], ErrTruncated},
 		{"version", set(v, func(b []byte) { binary.LittleEndian.PutUint16(b, 2) }), ErrVersion},
+		{"schema 1 (before per-destination relay counts)", set(v+2, func(b []byte) { binary.LittleEndian.PutUint16(b, 1) }), ErrMismatch},
 		{"schema", set(v+2, func(b []byte) { binary.LittleEndian.PutUint16(b, SchemaVersion+1) }), ErrMismatch},
 		{"features", set(v+4, func(b []byte) { binary.LittleEndian.PutUint32(b, NumFeatures-1) }), ErrMismatch},
 		{"classes", set(v+8, func(b []byte) { binary.LittleEndian.PutUint32(b, 2) }), ErrMismatch},

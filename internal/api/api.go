@@ -157,6 +157,12 @@ func (s *server) routeTable() []route {
 		{"POST", "/api/v1/ping", false, s.ping},
 		{"GET", "/api/v1/openapi.json", false, serveOpenAPI},
 		{"GET", "/api/v1/config", false, s.config},
+		{"GET", "/api/v1/models", false, s.models},
+		{"GET", "/api/v1/models/history", false, s.modelHistory},
+		{"GET", "/api/v1/models/{id}", false, s.model},
+		{"GET", "/api/v1/models/{id}/payload", false, s.modelPayload},
+		{"GET", "/api/v1/models/{id}/record", false, s.modelRecord},
+		{"POST", "/api/v1/models/rollback", false, s.rollbackModel},
 	}
 	if s.opt.Metrics != nil {
 		routes = append(routes, route{"GET", "/metrics", false, s.opt.Metrics.ServeHTTP})
@@ -184,10 +190,10 @@ func NewHandler(b Backend, opt Options) http.Handler {
 		mux.Handle(r.method+" "+r.path, h)
 		allowed[r.path] = r.method
 	}
+	shadowedPaths(mux, allowed)
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if m, ok := allowed[r.URL.Path]; ok {
-			w.Header().Set("Allow", m)
-			writeError(w, http.StatusMethodNotAllowed, fmt.Errorf("%s %s: method not allowed, use %s", r.Method, r.URL.Path, m))
+		if m, ok := allowedMethod(allowed, r.URL.Path); ok {
+			methodNotAllowed(m).ServeHTTP(w, r)
 			return
 		}
 		writeError(w, http.StatusNotFound, fmt.Errorf("no resource %s %s", r.Method, r.URL.Path))
@@ -293,6 +299,8 @@ func statusOf(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, ErrBadRequest):
 		return http.StatusBadRequest
+	case errors.Is(err, ErrConflict):
+		return http.StatusConflict
 	case errors.Is(err, ErrUnavailable):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, context.DeadlineExceeded):

@@ -93,9 +93,9 @@ func renderMarkdown(d *oaDoc) ([]byte, error) {
 		}
 		p("\n\nAuth: %s.\n", auth(e.op))
 		if len(e.op.Parameters) > 0 {
-			p("\n| Query parameter | Type | Required | Meaning |\n|---|---|---|---|\n")
+			p("\n| Parameter | In | Type | Required | Meaning |\n|---|---|---|---|---|\n")
 			for _, q := range e.op.Parameters {
-				p("| `%s` | %s | %v | %s |\n", q.Name, typeName(q.Schema), q.Required, q.Description)
+				p("| `%s` | %s | %s | %v | %s |\n", q.Name, q.In, typeName(q.Schema), q.Required, q.Description)
 			}
 		}
 		if rb := e.op.RequestBody; rb != nil {

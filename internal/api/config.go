@@ -100,6 +100,7 @@ type ConfigHealing struct {
 	Enabled   bool   `json:"enabled" yaml:"enabled"`
 	Period    string `json:"period" yaml:"period"`
 	Knowledge string `json:"knowledge" yaml:"knowledge"`
+	Model     string `json:"model" yaml:"model"`
 }
 
 // ConfigChaos is the chaos section: the faults injected on the node's own transport. It is always
@@ -147,6 +148,7 @@ func NewConfigInfo(c *config.Config) ConfigInfo {
 		Discovery: ConfigDiscovery{LAN: c.Discovery.LAN, Group: c.Discovery.Group, Interval: durationString(c.Discovery.Interval)},
 		Healing: ConfigHealing{
 			Enabled: c.Healing.On(), Period: durationString(c.Healing.Period), Knowledge: c.Healing.Knowledge,
+			Model: c.Healing.Model,
 		},
 		Chaos: ConfigChaos{
 			Seed: c.Chaos.Seed, Drop: c.Chaos.Drop, Delay: durationString(c.Chaos.Delay), Blackhole: nonNil(c.Chaos.Blackhole),

@@ -43,7 +43,7 @@ api: {listen: 127.0.0.1:7101, token_file: /k/api.token}
 log: {level: debug, format: json}
 timers: {keepalive: 1500ms, reload: 1m}
 discovery: {lan: true, group: 239.255.1.2:7199, interval: 2s}
-healing: {enabled: false, period: 250ms, knowledge: /var/lib/k.db}
+healing: {enabled: false, period: 250ms, knowledge: /var/lib/k.db, model: /var/lib/m.model}
 chaos: {seed: 18446744073709551615, drop: 0.25, delay: 20ms, blackhole: [` + hexB + `]}
 `
 
@@ -94,7 +94,7 @@ func TestNewConfigInfo(t *testing.T) {
 			Log:       ConfigLog{Level: "debug", Format: "json"},
 			Timers:    ConfigTimers{Keepalive: "1.5s", Reload: "1m0s"},
 			Discovery: ConfigDiscovery{LAN: true, Group: "239.255.1.2:7199", Interval: "2s"},
-			Healing:   ConfigHealing{Enabled: false, Period: "250ms", Knowledge: "/var/lib/k.db"},
+			Healing:   ConfigHealing{Enabled: false, Period: "250ms", Knowledge: "/var/lib/k.db", Model: "/var/lib/m.model"},
 			Chaos:     ConfigChaos{Seed: 1<<64 - 1, Drop: 0.25, Delay: "20ms", Blackhole: []string{hexB}},
 		}},
 	}

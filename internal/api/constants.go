@@ -20,6 +20,11 @@ const (
 	MaxPingTimeout = 5 * time.Minute
 	// DefaultPingTimeout is how long a ping request may run when the request does not say.
 	DefaultPingTimeout = 30 * time.Second
+	// ModelIDSize is the size of a model version ID (a SHA-256), in bytes.
+	ModelIDSize = 32
+	// MaxRollbackReasonSize bounds the reason of a model rollback request, in bytes; it is the
+	// model registry's own limit.
+	MaxRollbackReasonSize = 512
 )
 
 // MetricInfinity is the metric of an unreachable destination in Topology and RouteInfo, and the

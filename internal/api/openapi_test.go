@@ -30,10 +30,11 @@ func loadDoc(t *testing.T) *oaDoc {
 
 // docBackend is a Backend with fully populated data, so that every field reaches the schemas.
 type docBackend struct {
-	ready   bool
-	empty   bool
-	pingErr error
-	healErr error // returned by Incidents and Actions (healing_test.go)
+	ready    bool
+	empty    bool
+	pingErr  error
+	healErr  error // returned by Incidents and Actions (healing_test.go)
+	modelErr error // returned by the ModelBackend methods (models_test.go)
 }
 
 func (b *docBackend) Node() NodeInfo {
@@ -243,6 +244,8 @@ type exchange struct {
 
 	// noConfig leaves Options.Config nil; otherwise the handler serves docConfig (config_test.go).
 	noConfig bool
+	// noModels serves through a Backend without ModelBackend (models_test.go).
+	noModels bool
 }
 
 // exchanges returns requests that together draw every documented response from the handler.
@@ -253,15 +256,17 @@ func exchanges() []exchange {
 		if r.path == "/api/v1/ping" {
 			body = `{"peer":"beta","count":3}`
 		}
+		body, path := modelExample(r.path, body) // models_test.go: an ID for {id}, a rollback body
 		ex = append(ex,
-			exchange{name: r.path + " ok", backend: docBackend{ready: true}, token: testToken, method: r.method, path: r.path, body: body, status: 200},
-			exchange{name: r.path + " ok empty", backend: docBackend{ready: true, empty: true}, method: r.method, path: r.path, body: body, status: 200},
+			exchange{name: r.path + " ok", backend: docBackend{ready: true}, token: testToken, method: r.method, path: path, body: body, status: 200},
+			exchange{name: r.path + " ok empty", backend: docBackend{ready: true, empty: true}, method: r.method, path: path, body: body, status: 200},
 			exchange{name: r.path + " wrong method", method: "PATCH", path: r.path, status: 405},
 		)
 		if !r.public {
-			ex = append(ex, exchange{name: r.path + " no token", token: testToken, noAuth: true, method: r.method, path: r.path, body: body, status: 401})
+			ex = append(ex, exchange{name: r.path + " no token", token: testToken, noAuth: true, method: r.method, path: path, body: body, status: 401})
 		}
 	}
+	ex = append(ex, modelExchanges()...)
 	ping := func(name, body string, err error, status int) exchange {
 		return exchange{name: name, backend: docBackend{pingErr: err}, method: "POST", path: "/api/v1/ping", body: body, status: status}
 	}
@@ -293,7 +298,7 @@ func TestOpenAPIResponses(t *testing.T) {
 			if !ex.noConfig {
 				opt.Config = docConfig(t)
 			}
-			h := NewHandler(&ex.backend, opt)
+			h := NewHandler(ex.handlerBackend(), opt)
 			req := httptest.NewRequest(ex.method, ex.path, strings.NewReader(ex.body))
 			if ex.token != "" && !ex.noAuth {
 				req.Header.Set("Authorization", "Bearer "+ex.token)
@@ -308,7 +313,7 @@ func TestOpenAPIResponses(t *testing.T) {
 			if err != nil {
 				t.Fatalf("content type %q: %v", rec.Header().Get("Content-Type"), err)
 			}
-			path, _, _ := strings.Cut(ex.path, "?") // the query is not part of the documented path
+			path := documentedPath(d, ex.path) // models_test.go: without the query, {id} for an ID
 			item, known := d.Paths[path]
 			if !known {
 				if ct != "application/json" {
@@ -433,6 +438,11 @@ func TestOpenAPITypes(t *testing.T) {
 		{"ConfigDiscovery", reflect.TypeFor[ConfigDiscovery](), true, false},
 		{"ConfigHealing", reflect.TypeFor[ConfigHealing](), true, false},
 		{"ConfigChaos", reflect.TypeFor[ConfigChaos](), true, true},
+		{"ModelInfo", reflect.TypeFor[ModelInfo](), true, false},
+		// The handler never sends a null list of participants or lineage.
+		{"ModelDetail", reflect.TypeFor[ModelDetail](), true, true},
+		{"ModelChange", reflect.TypeFor[ModelChange](), true, false},
+		{"ModelRollbackRequest", reflect.TypeFor[ModelRollbackRequest](), false, false},
 	}
 	for _, tt := range tests {
 		s := d.Components.Schemas[tt.name]

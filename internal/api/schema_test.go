@@ -54,11 +54,11 @@ type oaOperation struct {
 		Content  map[string]oaMedia `json:"content"`
 	} `json:"requestBody"`
 	Responses map[string]oaResponse `json:"responses"`
-	// Parameters are the operation's query parameters.
+	// Parameters are the operation's query and path parameters.
 	Parameters []oaParameter `json:"parameters"`
 }
 
-// oaParameter is a query parameter of an operation.
+// oaParameter is a query or path parameter of an operation.
 type oaParameter struct {
 	Name        string  `json:"name"`
 	In          string  `json:"in"`

@@ -1,0 +1,8 @@
+//go:build !unix
+
+package registry
+
+import "os"
+
+// release closes f after bbolt panicked while opening.
+func release(f *os.File) { _ = f.Close() }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -198,6 +199,21 @@ func TestHealingKnowledgeSurvivesSIGKILL(t *testing.T) {
 	before, err := client(alpha).Incidents(ctx5(t), true)
 	if err != nil || len(before) == 0 {
 		t.Fatalf("incidents before the kill: %+v %v", before, err)
+	}
+	// A hot backup of the running node verifies and holds what the API showed.
+	backup := filepath.Join(h.dir, "backup.db")
+	var msg strings.Builder
+	if err := backupKnowledge(ctx5(t), client(alpha), backup, &msg); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(msg.String(), "verified") {
+		t.Errorf("backup output %q", msg.String())
+	}
+	if summary, err := checkKnowledge(backup); err != nil || strings.HasPrefix(summary, "0 incidents") {
+		t.Errorf("backup holds %q, %v", summary, err)
+	}
+	if _, err := checkKnowledge(db); !errors.Is(err, store.ErrLocked) {
+		t.Errorf("check of the running node's own file: %v, want ErrLocked", err)
 	}
 	if err := alpha.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)

@@ -52,6 +52,7 @@ func newRootCmd() *cobra.Command {
 		newTopologyCmd(),
 		newIncidentsCmd(),
 		newActionsCmd(),
+		newKnowledgeCmd(),
 		newModelCmd(),
 		newSimCmd(),
 		newCACmd(),

@@ -163,6 +163,7 @@ func (s *server) routeTable() []route {
 		{"GET", "/api/v1/models/{id}/payload", false, s.modelPayload},
 		{"GET", "/api/v1/models/{id}/record", false, s.modelRecord},
 		{"POST", "/api/v1/models/rollback", false, s.rollbackModel},
+		{"GET", "/api/v1/knowledge/backup", false, s.backupKnowledge},
 	}
 	if s.opt.Metrics != nil {
 		routes = append(routes, route{"GET", "/metrics", false, s.opt.Metrics.ServeHTTP})

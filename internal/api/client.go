@@ -59,11 +59,31 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		}
 		body = bytes.NewReader(b)
 	}
+	resp, err := c.send(ctx, method, path, body)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return responseError(method, path, resp)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseSize))
+	if err != nil {
+		return fmt.Errorf("api: reading %s: %w", path, err)
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("api: decoding %s: %w", path, err)
+	}
+	return nil
+}
+
+// send makes a request with the Client's token; a non-nil body is sent as JSON.
+func (c *Client) send(ctx context.Context, method, path string, body io.Reader) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(c.Base, "/")+path, body)
 	if err != nil {
-		return fmt.Errorf("api: %w", err)
+		return nil, fmt.Errorf("api: %w", err)
 	}
-	if in != nil {
+	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if c.Token != "" {
@@ -75,24 +95,19 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("api: %w (is the node running?)", err)
+		return nil, fmt.Errorf("api: %w (is the node running?)", err)
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseSize))
-	if err != nil {
-		return fmt.Errorf("api: reading %s: %w", path, err)
+	return resp, nil
+}
+
+// responseError turns a failed response into an error carrying the API's error message.
+func responseError(method, path string, resp *http.Response) error {
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, MaxResponseSize))
+	var e struct {
+		Error string `json:"error"`
 	}
-	if resp.StatusCode/100 != 2 {
-		var e struct {
-			Error string `json:"error"`
-		}
-		if json.Unmarshal(data, &e) == nil && e.Error != "" {
-			return fmt.Errorf("api: %s %s: %s (%d)", method, path, e.Error, resp.StatusCode)
-		}
-		return fmt.Errorf("api: %s %s: status %d", method, path, resp.StatusCode)
+	if json.Unmarshal(data, &e) == nil && e.Error != "" {
+		return fmt.Errorf("api: %s %s: %s (%d)", method, path, e.Error, resp.StatusCode)
 	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("api: decoding %s: %w", path, err)
-	}
-	return nil
+	return fmt.Errorf("api: %s %s: status %d", method, path, resp.StatusCode)
 }

@@ -30,11 +30,12 @@ func loadDoc(t *testing.T) *oaDoc {
 
 // docBackend is a Backend with fully populated data, so that every field reaches the schemas.
 type docBackend struct {
-	ready    bool
-	empty    bool
-	pingErr  error
-	healErr  error // returned by Incidents and Actions (healing_test.go)
-	modelErr error // returned by the ModelBackend methods (models_test.go)
+	ready     bool
+	empty     bool
+	pingErr   error
+	healErr   error // returned by Incidents and Actions (healing_test.go)
+	modelErr  error // returned by the ModelBackend methods (models_test.go)
+	backupErr error // returned by BackupKnowledge (knowledge_test.go)
 }
 
 func (b *docBackend) Node() NodeInfo {
@@ -267,6 +268,7 @@ func exchanges() []exchange {
 		}
 	}
 	ex = append(ex, modelExchanges()...)
+	ex = append(ex, knowledgeExchanges()...)
 	ping := func(name, body string, err error, status int) exchange {
 		return exchange{name: name, backend: docBackend{pingErr: err}, method: "POST", path: "/api/v1/ping", body: body, status: status}
 	}

@@ -11,7 +11,10 @@ import (
 )
 
 // Node implements api.Backend.
-var _ api.Backend = (*Node)(nil)
+var (
+	_ api.Backend          = (*Node)(nil)
+	_ api.KnowledgeBackend = (*Node)(nil)
+)
 
 // Node describes the local node for the API.
 func (n *Node) Node() api.NodeInfo {

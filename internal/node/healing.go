@@ -3,6 +3,7 @@ package node
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/netip"
 	"runtime"
@@ -65,7 +66,8 @@ type ChaosOptions struct {
 // healing is the node's self-healing state. Every field is guarded by Node.mu.
 type healing struct {
 	agent *heal.Agent
-	now   time.Time // time of the Step in progress, for the runtime's actions
+	store *store.Store // the knowledge file, or nil (memory only)
+	now   time.Time    // time of the Step in progress, for the runtime's actions
 
 	handshakes map[identity.NodeID]*handshakeCount // hop-by-hop handshakes per neighbour
 
@@ -90,6 +92,7 @@ type handshakeCount struct {
 // newHealing starts the node's MAPE-K agent. Called by New.
 func (n *Node) newHealing(opt HealingOptions) error {
 	h := &healing{
+		store:       opt.Store,
 		handshakes:  make(map[identity.NodeID]*handshakeCount),
 		procs:       runtime.GOMAXPROCS(0),
 		processTime: processCPUTime,
@@ -269,6 +272,23 @@ func (n *Node) Incidents(all bool) ([]api.IncidentInfo, error) {
 		out = append(out, incidentInfo(&list[i]))
 	}
 	return out, nil
+}
+
+// BackupKnowledge writes a consistent copy of the node's knowledge file to w (api.KnowledgeBackend).
+// The copy is taken in one read transaction of the store, without holding the node's lock, so the
+// node keeps running and writing meanwhile.
+func (n *Node) BackupKnowledge(w io.Writer) (int64, error) {
+	n.mu.Lock()
+	if n.heal == nil {
+		n.mu.Unlock()
+		return 0, ErrHealingOff
+	}
+	s := n.heal.store
+	n.mu.Unlock()
+	if s == nil {
+		return 0, fmt.Errorf("%w: no knowledge file: healing.knowledge is empty, so the node keeps its knowledge in memory only", api.ErrNotFound)
+	}
+	return s.Backup(w)
 }
 
 // Actions lists the self-healing actions the node remembers, oldest first.

@@ -3,6 +3,7 @@ package node
 import (
 	crand "crypto/rand"
 	"errors"
+	"io"
 	"math/rand/v2"
 	"net/netip"
 	"os"
@@ -123,6 +124,24 @@ func TestHealingDeadLink(t *testing.T) {
 	if _, ok := m["x0tta6bl4_actions_total{kind=connect-spares}{outcome=failed}"]; !ok {
 		t.Errorf("no actions_total for connect-spares (no spare peer: failed); have %v", keys(m))
 	}
+	// A hot backup taken now holds the incident.
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	f, err := os.Create(backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := ra.n.BackupKnowledge(f); err != nil || n == 0 {
+		t.Fatalf("backup: %d bytes, %v", n, err)
+	}
+	f.Close()
+	bs, err := store.Open(backup, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list, err := bs.Incidents(); err != nil || len(list) == 0 || list[len(list)-1].ID != inc.ID {
+		t.Errorf("backup incidents %+v, %v; want the dead-link incident %d", list, err, inc.ID)
+	}
+	bs.Close()
 	ra.stop(t)
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
@@ -250,6 +269,17 @@ func testNode(t *testing.T, minPeers int) *Node {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestBackupKnowledgeErrors: a node that keeps its knowledge in memory has no file to back up
+// (api.ErrNotFound); one without self-healing reports ErrHealingOff.
+func TestBackupKnowledgeErrors(t *testing.T) {
+	if _, err := testNode(t, 0).BackupKnowledge(io.Discard); !errors.Is(err, api.ErrNotFound) {
+		t.Fatalf("memory-only node: %v", err)
+	}
+	if _, err := (&Node{}).BackupKnowledge(io.Discard); !errors.Is(err, ErrHealingOff) {
+		t.Fatalf("node without self-healing: %v", err)
+	}
 }
 
 func TestHandshakeCounts(t *testing.T) {

@@ -57,6 +57,7 @@ func newRootCmd() *cobra.Command {
 		newSimCmd(),
 		newCACmd(),
 		newKeygenCmd(),
+		newObfsCmd(),
 		newBenchCmd(),
 		newDPCmd(),
 		newConfigCmd(),

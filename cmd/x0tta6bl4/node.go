@@ -94,9 +94,14 @@ func runNode(ctx context.Context, cfg *config.Config, logw io.Writer) error {
 	if err != nil {
 		return err
 	}
-	conn, chaos, err := chaosTransport(udp, cfg.Chaos, log)
+	hidden, err := obfsTransport(udp, cfg.Obfs, log)
 	if err != nil {
 		udp.Close()
+		return err
+	}
+	conn, chaos, err := chaosTransport(hidden, cfg.Chaos, log)
+	if err != nil {
+		hidden.Close()
 		return err
 	}
 	lan, stopLAN, err := startLAN(ctx, cfg, id.ID(), ca, conn.LocalAddr().Port(), log)

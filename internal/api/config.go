@@ -34,6 +34,7 @@ type ConfigInfo struct {
 	Discovery ConfigDiscovery `json:"discovery" yaml:"discovery"`
 	Healing   ConfigHealing   `json:"healing" yaml:"healing"`
 	Chaos     ConfigChaos     `json:"chaos" yaml:"chaos"`
+	Obfs      ConfigObfs      `json:"obfs" yaml:"obfs"`
 }
 
 // ConfigIdentity is the identity section: paths of the node's key, certificate, network CA and
@@ -103,6 +104,16 @@ type ConfigHealing struct {
 	Model     string `json:"model" yaml:"model"`
 }
 
+// ConfigObfs is the obfs section. KeyFile is the path of the obfuscation key, never the key;
+// Shape is resolved to true or false.
+type ConfigObfs struct {
+	KeyFile    string `json:"key_file" yaml:"key_file"`
+	Shape      bool   `json:"shape" yaml:"shape"`
+	Junk       int    `json:"junk" yaml:"junk"`
+	MaxPadding int    `json:"max_padding" yaml:"max_padding"`
+	Jitter     string `json:"jitter" yaml:"jitter"`
+}
+
 // ConfigChaos is the chaos section: the faults injected on the node's own transport. It is always
 // shown, so that an operator sees when faults are being injected.
 type ConfigChaos struct {
@@ -127,6 +138,7 @@ func (c ConfigChaos) On() bool {
 // are in the files it names, and those files are never opened here:
 //   - api.token_file: the bearer token that guards this API. The path is served, the token never.
 //   - identity.key: the node's private signing and KEM keys. The path is served, key material never.
+//   - obfs.key_file: the network's obfuscation key. The path is served, the key never.
 //
 // The paths are served because an operator needs them to check a deployment. Everything else is
 // served as is, in particular the chaos section.
@@ -152,6 +164,10 @@ func NewConfigInfo(c *config.Config) ConfigInfo {
 		},
 		Chaos: ConfigChaos{
 			Seed: c.Chaos.Seed, Drop: c.Chaos.Drop, Delay: durationString(c.Chaos.Delay), Blackhole: nonNil(c.Chaos.Blackhole),
+		},
+		Obfs: ConfigObfs{
+			KeyFile: c.Obfs.KeyFile, Shape: c.Obfs.On() && (c.Obfs.Shape == nil || *c.Obfs.Shape), Junk: c.Obfs.Junk,
+			MaxPadding: c.Obfs.MaxPadding, Jitter: durationString(c.Obfs.Jitter),
 		},
 	}
 	for _, p := range c.Peers {

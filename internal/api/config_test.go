@@ -45,6 +45,7 @@ timers: {keepalive: 1500ms, reload: 1m}
 discovery: {lan: true, group: 239.255.1.2:7199, interval: 2s}
 healing: {enabled: false, period: 250ms, knowledge: /var/lib/k.db, model: /var/lib/m.model}
 chaos: {seed: 18446744073709551615, drop: 0.25, delay: 20ms, blackhole: [` + hexB + `]}
+obfs: {key_file: /k/obfs.key, shape: false, junk: 2, max_padding: 256, jitter: 5ms}
 `
 
 // minimalConfig sets only the required fields.
@@ -80,6 +81,7 @@ func TestNewConfigInfo(t *testing.T) {
 			Discovery: ConfigDiscovery{Group: "239.255.116.52:7199", Interval: "5s"},
 			Healing:   ConfigHealing{Enabled: true, Period: "100ms"},
 			Chaos:     ConfigChaos{Delay: "0s", Blackhole: []string{}},
+			Obfs:      ConfigObfs{Jitter: "0s"},
 		}},
 		{"full", fullConfig, ConfigInfo{
 			Name:      "alpha",
@@ -96,6 +98,7 @@ func TestNewConfigInfo(t *testing.T) {
 			Discovery: ConfigDiscovery{LAN: true, Group: "239.255.1.2:7199", Interval: "2s"},
 			Healing:   ConfigHealing{Enabled: false, Period: "250ms", Knowledge: "/var/lib/k.db", Model: "/var/lib/m.model"},
 			Chaos:     ConfigChaos{Seed: 1<<64 - 1, Drop: 0.25, Delay: "20ms", Blackhole: []string{hexB}},
+			Obfs:      ConfigObfs{KeyFile: "/k/obfs.key", Junk: 2, MaxPadding: 256, Jitter: "5ms"},
 		}},
 	}
 	for _, tt := range tests {

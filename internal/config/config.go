@@ -110,6 +110,8 @@ type Config struct {
 	Healing Healing `yaml:"healing"`
 	// Chaos injects faults on the node's own transport, for testing self-healing (off unless set).
 	Chaos Chaos `yaml:"chaos"`
+	// Obfs obfuscates the node's UDP traffic (off unless a key is set).
+	Obfs Obfs `yaml:"obfs"`
 }
 
 // Healing configures the node's self-healing loop (internal/heal over internal/mapek).
@@ -362,7 +364,7 @@ func (c *Config) applyDefaults() {
 }
 
 func (c *Config) resolve(dir string) {
-	for _, p := range []*string{&c.Identity.Key, &c.Identity.Cert, &c.Identity.CA, &c.Identity.RevocationList, &c.API.TokenFile, &c.Healing.Knowledge, &c.Healing.Model} {
+	for _, p := range []*string{&c.Identity.Key, &c.Identity.Cert, &c.Identity.CA, &c.Identity.RevocationList, &c.API.TokenFile, &c.Healing.Knowledge, &c.Healing.Model, &c.Obfs.KeyFile} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}
@@ -456,6 +458,7 @@ func (c *Config) Validate() error {
 		add("timers.reload", "%v is below the minimum %v", d, MinInterval)
 	}
 	c.validateHealing(add)
+	c.validateObfs(add)
 	if len(errs) == 0 {
 		return nil
 	}

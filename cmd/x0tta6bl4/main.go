@@ -58,6 +58,7 @@ func newRootCmd() *cobra.Command {
 		newCACmd(),
 		newKeygenCmd(),
 		newObfsCmd(),
+		newCamoCmd(),
 		newBenchCmd(),
 		newDPCmd(),
 		newConfigCmd(),

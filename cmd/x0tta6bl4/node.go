@@ -26,7 +26,6 @@ import (
 	"github.com/x0tta6bl4/x0tta6bl4/internal/discovery"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/identity"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/node"
-	"github.com/x0tta6bl4/x0tta6bl4/internal/transport"
 )
 
 // apiShutdownTimeout bounds how long the API server may take to finish requests on shutdown.
@@ -90,13 +89,8 @@ func runNode(ctx context.Context, cfg *config.Config, logw io.Writer) error {
 		return err
 	}
 	defer closeStore()
-	udp, err := transport.ListenUDP(netip.MustParseAddrPort(cfg.Listen))
+	hidden, err := nodeTransport(cfg, log)
 	if err != nil {
-		return err
-	}
-	hidden, err := obfsTransport(udp, cfg.Obfs, log)
-	if err != nil {
-		udp.Close()
 		return err
 	}
 	conn, chaos, err := chaosTransport(hidden, cfg.Chaos, log)

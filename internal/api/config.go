@@ -35,6 +35,7 @@ type ConfigInfo struct {
 	Healing   ConfigHealing   `json:"healing" yaml:"healing"`
 	Chaos     ConfigChaos     `json:"chaos" yaml:"chaos"`
 	Obfs      ConfigObfs      `json:"obfs" yaml:"obfs"`
+	Camo      ConfigCamo      `json:"camo" yaml:"camo"`
 }
 
 // ConfigIdentity is the identity section: paths of the node's key, certificate, network CA and
@@ -114,6 +115,25 @@ type ConfigObfs struct {
 	Jitter     string `json:"jitter" yaml:"jitter"`
 }
 
+// ConfigCamo is the camo section. KeyFile, Certificate and CertificateKey are paths, never the
+// key material; Mode and Path are resolved ("tls", "/") when the section is on, empty otherwise.
+type ConfigCamo struct {
+	Listen           string `json:"listen" yaml:"listen"`
+	KeyFile          string `json:"key_file" yaml:"key_file"`
+	ServerName       string `json:"server_name" yaml:"server_name"`
+	Certificate      string `json:"certificate" yaml:"certificate"`
+	CertificateKey   string `json:"certificate_key" yaml:"certificate_key"`
+	VerifyServer     bool   `json:"verify_server" yaml:"verify_server"`
+	Mode             string `json:"mode" yaml:"mode"`
+	Path             string `json:"path" yaml:"path"`
+	Proxy            string `json:"proxy" yaml:"proxy"`
+	DecoyPage        string `json:"decoy_page" yaml:"decoy_page"`
+	DecoyProxy       string `json:"decoy_proxy" yaml:"decoy_proxy"`
+	HandshakeTimeout string `json:"handshake_timeout" yaml:"handshake_timeout"`
+	MaxPending       int    `json:"max_pending" yaml:"max_pending"`
+	MaxPeers         int    `json:"max_peers" yaml:"max_peers"`
+}
+
 // ConfigChaos is the chaos section: the faults injected on the node's own transport. It is always
 // shown, so that an operator sees when faults are being injected.
 type ConfigChaos struct {
@@ -139,6 +159,9 @@ func (c ConfigChaos) On() bool {
 //   - api.token_file: the bearer token that guards this API. The path is served, the token never.
 //   - identity.key: the node's private signing and KEM keys. The path is served, key material never.
 //   - obfs.key_file: the network's obfuscation key. The path is served, the key never.
+//   - camo.key_file, camo.certificate_key: the network's camouflage key and the TLS private key.
+//     The paths are served, the keys never. camo.proxy and camo.decoy_proxy cannot hold
+//     credentials (config refuses them).
 //
 // The paths are served because an operator needs them to check a deployment. Everything else is
 // served as is, in particular the chaos section.
@@ -169,6 +192,7 @@ func NewConfigInfo(c *config.Config) ConfigInfo {
 			KeyFile: c.Obfs.KeyFile, Shape: c.Obfs.On() && (c.Obfs.Shape == nil || *c.Obfs.Shape), Junk: c.Obfs.Junk,
 			MaxPadding: c.Obfs.MaxPadding, Jitter: durationString(c.Obfs.Jitter),
 		},
+		Camo: newConfigCamo(c.Camo),
 	}
 	for _, p := range c.Peers {
 		info.Peers = append(info.Peers, ConfigPeer{Address: p.Address, NodeID: p.NodeID})
@@ -196,4 +220,22 @@ func (s *server) config(w http.ResponseWriter, r *http.Request) {
 func (c *Client) Config(ctx context.Context) (ConfigInfo, error) {
 	var info ConfigInfo
 	return info, c.do(ctx, http.MethodGet, "/api/v1/config", nil, &info)
+}
+
+// newConfigCamo copies the camo section, resolving mode and path when it is on ("0s" and 0 for the
+// limits mean the transport's defaults).
+func newConfigCamo(s config.Camo) ConfigCamo {
+	cc := ConfigCamo{
+		Listen: s.Listen, KeyFile: s.KeyFile, ServerName: s.ServerName, Certificate: s.Certificate,
+		CertificateKey: s.CertificateKey, VerifyServer: s.VerifyServer, Mode: s.Mode, Path: s.Path,
+		Proxy: s.Proxy, DecoyPage: s.DecoyPage, DecoyProxy: s.DecoyProxy, HandshakeTimeout: durationString(s.HandshakeTimeout),
+		MaxPending: s.MaxPending, MaxPeers: s.MaxPeers,
+	}
+	if s.On() {
+		cc.Mode = s.ModeName()
+		if cc.Path == "" {
+			cc.Path = "/"
+		}
+	}
+	return cc
 }

@@ -48,6 +48,13 @@ chaos: {seed: 18446744073709551615, drop: 0.25, delay: 20ms, blackhole: [` + hex
 obfs: {key_file: /k/obfs.key, shape: false, junk: 2, max_padding: 256, jitter: 5ms}
 `
 
+// camoConfig sets every field of the camo section, which excludes obfs, to a value other than its
+// default.
+const camoConfig = minimalConfig + `camo: {listen: 0.0.0.0:443, key_file: /k/camo.key, server_name: www.example.com,
+  certificate: /k/tls.crt, certificate_key: /k/tls.key, verify_server: true, mode: websocket, path: /ws,
+  proxy: "http://proxy:3128", decoy_proxy: "https://www.example.com/", handshake_timeout: 5s, max_pending: 16, max_peers: 32}
+`
+
 // minimalConfig sets only the required fields.
 const minimalConfig = "listen: 127.0.0.1:7000\nidentity: {key: k, cert: c, ca: ca}\n"
 
@@ -82,6 +89,40 @@ func TestNewConfigInfo(t *testing.T) {
 			Healing:   ConfigHealing{Enabled: true, Period: "100ms"},
 			Chaos:     ConfigChaos{Delay: "0s", Blackhole: []string{}},
 			Obfs:      ConfigObfs{Jitter: "0s"},
+			Camo:      ConfigCamo{HandshakeTimeout: "0s"},
+		}},
+		{"camo defaults resolved", minimalConfig + "camo: {listen: 127.0.0.1:7443, key_file: c.key, server_name: a.example, decoy_page: i.html}\n", ConfigInfo{
+			Listen:    "127.0.0.1:7000",
+			Identity:  ConfigIdentity{Key: "k", Cert: "c", CA: "ca"},
+			Peers:     []ConfigPeer{},
+			Exit:      ConfigExit{Allow: []string{}},
+			Forward:   []ConfigForward{},
+			API:       ConfigAPI{Listen: config.DefaultAPIListen},
+			Log:       ConfigLog{Level: "info", Format: "text"},
+			Timers:    ConfigTimers{Keepalive: "10s", Reload: "10s"},
+			Discovery: ConfigDiscovery{Group: "239.255.116.52:7199", Interval: "5s"},
+			Healing:   ConfigHealing{Enabled: true, Period: "100ms"},
+			Chaos:     ConfigChaos{Delay: "0s", Blackhole: []string{}},
+			Obfs:      ConfigObfs{Jitter: "0s"},
+			Camo: ConfigCamo{Listen: "127.0.0.1:7443", KeyFile: "c.key", ServerName: "a.example", Mode: "tls", Path: "/",
+				DecoyPage: "i.html", HandshakeTimeout: "0s"},
+		}},
+		{"camo full", camoConfig, ConfigInfo{
+			Listen:    "127.0.0.1:7000",
+			Identity:  ConfigIdentity{Key: "k", Cert: "c", CA: "ca"},
+			Peers:     []ConfigPeer{},
+			Exit:      ConfigExit{Allow: []string{}},
+			Forward:   []ConfigForward{},
+			API:       ConfigAPI{Listen: config.DefaultAPIListen},
+			Log:       ConfigLog{Level: "info", Format: "text"},
+			Timers:    ConfigTimers{Keepalive: "10s", Reload: "10s"},
+			Discovery: ConfigDiscovery{Group: "239.255.116.52:7199", Interval: "5s"},
+			Healing:   ConfigHealing{Enabled: true, Period: "100ms"},
+			Chaos:     ConfigChaos{Delay: "0s", Blackhole: []string{}},
+			Obfs:      ConfigObfs{Jitter: "0s"},
+			Camo: ConfigCamo{Listen: "0.0.0.0:443", KeyFile: "/k/camo.key", ServerName: "www.example.com", Certificate: "/k/tls.crt",
+				CertificateKey: "/k/tls.key", VerifyServer: true, Mode: "websocket", Path: "/ws", Proxy: "http://proxy:3128",
+				DecoyProxy: "https://www.example.com/", HandshakeTimeout: "5s", MaxPending: 16, MaxPeers: 32},
 		}},
 		{"full", fullConfig, ConfigInfo{
 			Name:      "alpha",
@@ -99,6 +140,7 @@ func TestNewConfigInfo(t *testing.T) {
 			Healing:   ConfigHealing{Enabled: false, Period: "250ms", Knowledge: "/var/lib/k.db", Model: "/var/lib/m.model"},
 			Chaos:     ConfigChaos{Seed: 1<<64 - 1, Drop: 0.25, Delay: "20ms", Blackhole: []string{hexB}},
 			Obfs:      ConfigObfs{KeyFile: "/k/obfs.key", Junk: 2, MaxPadding: 256, Jitter: "5ms"},
+			Camo:      ConfigCamo{HandshakeTimeout: "0s"},
 		}},
 	}
 	for _, tt := range tests {
@@ -225,7 +267,7 @@ func TestConfigInfoFields(t *testing.T) {
 	if !slices.Equal(keys(info), keys(infoYAML)) {
 		t.Errorf("JSON names %v differ from YAML names %v", keys(info), keys(infoYAML))
 	}
-	for _, secret := range []string{"api.token_file", "identity.key"} {
+	for _, secret := range []string{"api.token_file", "identity.key", "obfs.key_file", "camo.key_file", "camo.certificate_key"} {
 		if !info[secret] {
 			t.Errorf("%s: the path of a secret file should be shown", secret)
 		}
@@ -236,13 +278,15 @@ func TestConfigInfoFields(t *testing.T) {
 // whose key file holds key-like text, and checks neither appears in any response of any route,
 // with or without the token, while the paths do appear in /api/v1/config.
 func TestConfigSecretsNeverServed(t *testing.T) {
-	const token, keyMaterial = "s3cret", "PRIVATE-KEY-MATERIAL-7f3a"
+	const token, keyMaterial, camoKey = "s3cret", "PRIVATE-KEY-MATERIAL-7f3a", "CAMO-KEY-MATERIAL-9c1e"
 	dir := t.TempDir()
 	files := map[string]string{
 		"api.token": token + "\n",
 		"node.key":  keyMaterial,
+		"camo.key":  camoKey,
 		"node.yaml": "listen: 127.0.0.1:7000\nidentity: {key: node.key, cert: node.crt, ca: ca.crt}\n" +
-			"api: {listen: 0.0.0.0:7100, token_file: api.token}\nchaos: {drop: 0.5}\n",
+			"api: {listen: 0.0.0.0:7100, token_file: api.token}\nchaos: {drop: 0.5}\n" +
+			"camo: {listen: 0.0.0.0:443, key_file: camo.key, server_name: www.example.com}\n",
 	}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
@@ -276,7 +320,7 @@ func TestConfigSecretsNeverServed(t *testing.T) {
 				var all bytes.Buffer
 				_ = rec.Header().Write(&all)
 				all.Write(rec.Body.Bytes())
-				for _, secret := range []string{token, keyMaterial} {
+				for _, secret := range []string{token, keyMaterial, camoKey} {
 					if bytes.Contains(all.Bytes(), []byte(secret)) {
 						t.Errorf("%s %s (%q): response contains %q:\n%s", method, r.path, auth, secret, all.Bytes())
 					}
@@ -289,6 +333,9 @@ func TestConfigSecretsNeverServed(t *testing.T) {
 					}
 					if got.API.TokenFile != filepath.Join(dir, "api.token") || got.Identity.Key != filepath.Join(dir, "node.key") {
 						t.Errorf("paths not shown: %+v %+v", got.API, got.Identity)
+					}
+					if got.Camo.KeyFile != filepath.Join(dir, "camo.key") {
+						t.Errorf("camo key path not shown: %+v", got.Camo)
 					}
 					if !got.Chaos.On() || got.Chaos.Drop != 0.5 {
 						t.Errorf("chaos not shown: %+v", got.Chaos)

@@ -112,6 +112,8 @@ type Config struct {
 	Chaos Chaos `yaml:"chaos"`
 	// Obfs obfuscates the node's UDP traffic (off unless a key is set).
 	Obfs Obfs `yaml:"obfs"`
+	// Camo carries the node's datagrams over TLS camouflage instead of UDP (off unless set).
+	Camo Camo `yaml:"camo"`
 }
 
 // Healing configures the node's self-healing loop (internal/heal over internal/mapek).
@@ -364,7 +366,7 @@ func (c *Config) applyDefaults() {
 }
 
 func (c *Config) resolve(dir string) {
-	for _, p := range []*string{&c.Identity.Key, &c.Identity.Cert, &c.Identity.CA, &c.Identity.RevocationList, &c.API.TokenFile, &c.Healing.Knowledge, &c.Healing.Model, &c.Obfs.KeyFile} {
+	for _, p := range []*string{&c.Identity.Key, &c.Identity.Cert, &c.Identity.CA, &c.Identity.RevocationList, &c.API.TokenFile, &c.Healing.Knowledge, &c.Healing.Model, &c.Obfs.KeyFile, &c.Camo.KeyFile, &c.Camo.Certificate, &c.Camo.CertificateKey, &c.Camo.DecoyPage} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}
@@ -459,6 +461,7 @@ func (c *Config) Validate() error {
 	}
 	c.validateHealing(add)
 	c.validateObfs(add)
+	c.validateCamo(add)
 	if len(errs) == 0 {
 		return nil
 	}

@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/x0tta6bl4/x0tta6bl4/internal/mapek"
 	"github.com/x0tta6bl4/x0tta6bl4/internal/sim"
 )
 
@@ -91,6 +92,9 @@ func TestScenarios(t *testing.T) {
 			}
 			if r.Delivery.After.Ratio < 0.99 {
 				t.Errorf("delivery after the grayhole ended: %+v", r.Delivery.After)
+			}
+			if r.FalsePositives != 0 || len(r.Unexplained) != r.FalsePositives {
+				t.Errorf("%d false positives: %v", r.FalsePositives, r.Unexplained)
 			}
 		}},
 		{"handshake-flood", options(sim.Grid, 16, 7), Params{}, func(t *testing.T, r *Report) {
@@ -259,5 +263,50 @@ func TestLookup(t *testing.T) {
 	}
 	if _, err := Lookup("list"); !errors.Is(err, ErrUnknownScenario) || !strings.Contains(err.Error(), "monkey") {
 		t.Errorf("Lookup(list): %v", err)
+	}
+}
+
+// TestGrayholeBlame runs the grayhole scenario on the 100-node grid of
+// docs/chaos.md (seed 1), where five relays upstream of the grayhole were
+// quarantined on one failing destination each: every quarantine must now
+// be of the grayhole, by a neighbour of it, on evidence of at least
+// mapek.RelaySpreadMinDests failing destinations, and no action may be a
+// false positive.
+func TestGrayholeBlame(t *testing.T) {
+	if testing.Short() {
+		t.Skip("100-node scenario")
+	}
+	sc, err := Lookup("grayhole")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := newRunner(options(sim.Grid, 100, 1), Params{}.WithDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.run(r); err != nil {
+		t.Fatal(err)
+	}
+	rep := r.report("grayhole")
+	oneFault(t, rep, "grayhole")
+	hole := rep.Faults[0].Nodes[0]
+	quarantines := 0
+	for _, na := range r.s.Actions() {
+		a := r.record(na)
+		t.Logf("%s near the grayhole %v", a, r.faults[0].near[a.Subject])
+		if a.Action != mapek.ActionQuarantine.String() {
+			continue
+		}
+		quarantines++
+		if a.Subject != hole || !r.faults[0].near[a.Node] || a.Evidence["dests"] < mapek.RelaySpreadMinDests ||
+			a.Evidence["failing_dests"] != a.Evidence["dests"] {
+			t.Errorf("quarantine %s of a relay other than the grayhole %d or on ambiguous evidence", a, hole)
+		}
+	}
+	if quarantines == 0 || !rep.Faults[0].Detected {
+		t.Errorf("grayhole %d detected %v, quarantined %d times", hole, rep.Faults[0].Detected, quarantines)
+	}
+	if rep.FalsePositives != 0 {
+		t.Errorf("%d false positives: %v", rep.FalsePositives, rep.Unexplained)
 	}
 }

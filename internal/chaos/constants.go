@@ -81,3 +81,7 @@ const (
 
 // MaxProbePairs bounds Params.ProbePairs.
 const MaxProbePairs = 10000
+
+// MaxListed is the number of false positives the text report lists one by
+// one (the JSON report lists them all).
+const MaxListed = 20

@@ -59,6 +59,7 @@ func (r *runner) report(name string) *Report {
 		if !r.explained(na) {
 			rep.FalsePositives++
 			rep.FalsePositiveActions[a.Kind.String()+"/"+a.Symptom.String()]++
+			rep.Unexplained = append(rep.Unexplained, r.record(na))
 		}
 	}
 	hours := float64(r.s.Nodes()) * r.now().Hours()
@@ -229,6 +230,19 @@ func (r *runner) explained(na sim.NodeAction) bool {
 		}
 	}
 	return false
+}
+
+// record returns the report's record of an action.
+func (r *runner) record(na sim.NodeAction) ActionRecord {
+	a := na.Action
+	subject := -1
+	if !a.Subject.IsZero() && a.Subject != mapek.LocalNode() {
+		if v, ok := r.s.Index(a.Subject); ok {
+			subject = v
+		}
+	}
+	return ActionRecord{Node: na.Node, Subject: subject, Action: a.Kind.String(), Symptom: a.Symptom.String(),
+		At: a.At.Sub(r.epoch()), Rung: a.Rung, Evidence: na.Evidence}
 }
 
 // dist summarises durations.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -69,6 +70,30 @@ type Fault struct {
 	Mitigation time.Duration `json:"mitigation_ns"`
 }
 
+// ActionRecord is one healing action as the report lists it: the acting
+// node, the subject (-1 for a node-wide action), what was done in answer to
+// which symptom, when (since the start), on which rung of the ladder, and
+// the symptom's evidence when the action was applied.
+type ActionRecord struct {
+	Node     int                `json:"node"`
+	Subject  int                `json:"subject"`
+	Action   string             `json:"action"`
+	Symptom  string             `json:"symptom"`
+	At       time.Duration      `json:"at_ns"`
+	Rung     int                `json:"rung"`
+	Evidence map[string]float64 `json:"evidence,omitempty"`
+}
+
+// String formats the record on one line, the evidence in key order.
+func (a ActionRecord) String() string {
+	keys := slices.Sorted(maps.Keys(a.Evidence))
+	ev := make([]string, len(keys))
+	for i, k := range keys {
+		ev[i] = fmt.Sprintf("%s=%.4g", k, a.Evidence[k])
+	}
+	return fmt.Sprintf("%v node %d: %s/%s subject %d rung %d [%s]", a.At, a.Node, a.Action, a.Symptom, a.Subject, a.Rung, strings.Join(ev, " "))
+}
+
 // HealReachability measures a partition's heal: the time until every
 // running node had a route to every other (checked every advance step, at
 // most ProbeInterval), and until every probed pair delivered again.
@@ -118,6 +143,8 @@ type Report struct {
 	FalsePositivesPerNodeHour float64 `json:"false_positives_per_node_hour"`
 	// FalsePositiveActions counts the false positives by "action/symptom".
 	FalsePositiveActions map[string]int `json:"false_positive_actions"`
+	// Unexplained lists the false positives one by one, oldest first.
+	Unexplained []ActionRecord `json:"false_positive_list"`
 	// Loops counts forwarding cycles at the end (sim.Loops).
 	Loops int `json:"loops"`
 
@@ -186,7 +213,19 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintln(tw, strings.Join(f.cells(), "\t"))
 		}
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for i, a := range r.Unexplained {
+		if i == MaxListed {
+			_, err := fmt.Fprintf(w, "... %d more false positives (JSON report)\n", len(r.Unexplained)-i)
+			return err
+		}
+		if _, err := fmt.Fprintf(w, "false positive: %s\n", a); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // WriteMarkdown writes the summary and the faults as Markdown tables.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,8 @@ func sample() *Report {
 		Heal:     &HealReachability{Routed: true, Routes: 70 * time.Millisecond},
 		Actions:  map[string]int{"quarantine": 1, "connect-spares": 2}, Incidents: map[string]int{},
 		FalsePositives: 1, FalsePositiveActions: map[string]int{"quarantine/misbehaving-relay": 1},
+		Unexplained: []ActionRecord{{Node: 2, Subject: 3, Action: "quarantine", Symptom: "misbehaving-relay", At: 7 * time.Second,
+			Evidence: map[string]float64{"dests": 1, "ambiguous": 1}}},
 		WallTime: 1234 * time.Millisecond,
 	}
 }
@@ -45,7 +48,8 @@ func TestWriters(t *testing.T) {
 	for _, want := range []string{
 		"partition-heal", "grid, 25 nodes, 40 links, seed 3", "p50 1ms, p95 1ms, max 1ms (n=1)",
 		"MTTR (probes)  -", "routes 70ms, delivery not reached", "connect-spares 2, quarantine 1 (0 failed)",
-		"incidents  none", "false positives  1 (0 per node-hour): quarantine/misbehaving-relay 1", "delivery during  -", "2 links", "3-4", "[9]", "partition-suspected @6", "wall time  1.234s",
+		"incidents  none", "false positives  1 (0 per node-hour): quarantine/misbehaving-relay 1",
+		"false positive: 7s node 2: quarantine/misbehaving-relay subject 3 rung 0 [ambiguous=1 dests=1]", "delivery during  -", "2 links", "3-4", "[9]", "partition-suspected @6", "wall time  1.234s",
 	} {
 		if !strings.Contains(squeeze(text.String()), want) {
 			t.Errorf("text lacks %q:\n%s", want, text.String())
@@ -60,7 +64,8 @@ func TestWriters(t *testing.T) {
 	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
 		t.Fatal(err)
 	}
-	if back.Faults[0].Recovery != 70*time.Millisecond || back.Heal == nil || back.Actions["connect-spares"] != 2 || back.WallTime != r.WallTime {
+	if back.Faults[0].Recovery != 70*time.Millisecond || back.Heal == nil || back.Actions["connect-spares"] != 2 || back.WallTime != r.WallTime ||
+		len(back.Unexplained) != 1 || back.Unexplained[0].Evidence["dests"] != 1 {
 		t.Fatalf("JSON round trip: %+v", back)
 	}
 }
@@ -90,3 +95,77 @@ func TestWriteErrors(t *testing.T) {
 type failWriter struct{}
 
 func (*failWriter) Write([]byte) (int, error) { return 0, errors.New("write refused") }
+
+// TestUnexplainedListed: the text report lists the false positives one by
+// one up to MaxListed, then says how many more the JSON report holds.
+func TestUnexplainedListed(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		n            int
+		listed, more int
+	}{
+		{"none", 0, 0, 0},
+		{"one", 1, 1, 0},
+		{"all listed", MaxListed, MaxListed, 0},
+		{"two beyond", MaxListed + 2, MaxListed, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := sample()
+			r.Unexplained = make([]ActionRecord, tc.n)
+			for i := range r.Unexplained {
+				r.Unexplained[i] = ActionRecord{Node: i, Subject: -1, Action: "rekey", Symptom: "forged-traffic", At: time.Second}
+			}
+			var b bytes.Buffer
+			if err := r.WriteText(&b); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Count(b.String(), "false positive: 1s node "); got != tc.listed {
+				t.Errorf("%d listed, want %d:\n%s", got, tc.listed, b.String())
+			}
+			more := fmt.Sprintf("... %d more false positives", tc.more)
+			if strings.Contains(b.String(), more) != (tc.more > 0) {
+				t.Errorf("want %q %v:\n%s", more, tc.more > 0, b.String())
+			}
+		})
+	}
+}
+
+// limitWriter accepts n bytes and refuses the rest.
+type limitWriter struct{ n int }
+
+func (w *limitWriter) Write(p []byte) (int, error) {
+	if len(p) > w.n {
+		return 0, errors.New("write refused")
+	}
+	w.n -= len(p)
+	return len(p), nil
+}
+
+// TestUnexplainedWriteErrors: an error writing a listed false positive or
+// the "more" line is returned.
+func TestUnexplainedWriteErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		n      int
+		failAt string // the writer refuses everything from this text on
+	}{
+		{"listed", 1, "false positive: "},
+		{"more line", MaxListed + 1, "... "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := sample()
+			r.Unexplained = make([]ActionRecord, tc.n)
+			var full bytes.Buffer
+			if err := r.WriteText(&full); err != nil {
+				t.Fatal(err)
+			}
+			limit := strings.Index(full.String(), tc.failAt)
+			if limit < 0 {
+				t.Fatalf("%q not written:\n%s", tc.failAt, full.String())
+			}
+			if err := r.WriteText(&limitWriter{n: limit}); err == nil {
+				t.Errorf("no error with room for %d of %d bytes", limit, full.Len())
+			}
+		})
+	}
+}

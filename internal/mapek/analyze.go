@@ -206,23 +206,24 @@ func (l *Loop) linkRules(now time.Time, st *linkState, f LinkFeatures, relayed u
 		if (ratio <= c.BlackholeRatio || deficit >= c.GrayholeMargin) && !l.relayRecovered(now, st, expected) && relaySpread(last) {
 			ev := map[string]float64{"relayed": float64(relayed), "confirmed_ratio": ratio, "expected_ratio": expected,
 				"dests": float64(last.dests), "failing_dests": float64(last.failing)}
-			if last.dests < RelaySpreadMinDests {
+			ambiguous := last.dests < RelaySpreadMinDests
+			if ambiguous {
 				ev["ambiguous"] = 1
 			}
 			out = append(out, Symptom{Kind: SymptomMisbehavingRelay, Subject: f.Peer, Metric: 1 - ratio, Level: 1 - ratio,
 				Severity: severity(deficit, c.GrayholeMargin),
 				Since:    firstChange(&st.win, st.win.from(now.Add(-c.Window), linkAt), linkAt, func(s *linkSample) uint64 { return s.relayed }),
-				Evidence: ev})
+				Evidence: ev, Ambiguous: ambiguous})
 		}
 	}
 	return out
 }
 
 // relaySpread reports whether the newest sample of a link lets the
-// misbehaving-relay rule blame the neighbour: its failing destinations are
+// misbehaving-relay rule raise its symptom: its failing destinations are
 // at least RelaySpreadFraction of those judged through it, or fewer than
-// RelaySpreadMinDests were judged (ambiguous evidence, blamed as before
-// per-destination counts existed).
+// RelaySpreadMinDests were judged (ambiguous evidence: the symptom is
+// raised, marked Ambiguous, and Plan does not act on it).
 func relaySpread(s *linkSample) bool {
 	if s.dests < RelaySpreadMinDests {
 		return true

@@ -57,6 +57,7 @@ const (
 	EventSkipNoPolicy    = "skip-no-policy"   // Plan: no ladder for the symptom kind
 	EventExhausted       = "exhausted"        // Plan: every rung of the ladder tried
 	EventSkipHeld        = "skip-held"        // Plan: an effective action still holds the symptom
+	EventSkipAmbiguous   = "skip-ambiguous"   // Plan: the evidence does not single out the subject
 	EventApplied         = "applied"          // Execute: the Actuator applied an action
 	EventFailed          = "failed"           // Execute: the Actuator refused an action
 	EventEffective       = "effective"        // Verify: the symptom was gone

@@ -136,11 +136,27 @@ const (
 	// long paths may fail one).
 	RelaySpreadFraction = 0.9
 	// RelaySpreadMinDests is the least number of judged destinations
-	// through a neighbour for RelaySpreadFraction to apply. With fewer, one
-	// failing destination cannot tell the next hop from a relay further on:
-	// the evidence is ambiguous and the rule blames the next hop as before
-	// (the symptom's evidence says "ambiguous").
+	// through a neighbour for RelaySpreadFraction to apply and for the
+	// loop to act on the misbehaving-relay symptom. With fewer, one failing
+	// destination cannot tell the next hop from a relay further on (or on
+	// the answers' way back): the evidence is ambiguous, the symptom is
+	// raised with Symptom.Ambiguous (evidence "ambiguous": 1) and Plan
+	// skips it (EventSkipAmbiguous). In the 100-node grayhole chaos run
+	// every false quarantine had one judged destination and every true
+	// one two (docs/chaos.md).
 	RelaySpreadMinDests = 2
+	// AmbiguousRelayHold is how long Plan leaves an ambiguous
+	// misbehaving-relay incident without action (EventSkipAmbiguous) before
+	// it acts on it anyway. Neighbours of a culprit further on, which judge
+	// more destinations through it, quarantine it within a few seconds
+	// (2.55 s in the 100-node grayhole run), its quarantine steers routes
+	// around it, and the ambiguous accusers' symptoms end StableFor (10 s)
+	// after their destinations answer again: 30 s (VerifyAfter, the time the
+	// loop already gives an action to show its effect) leaves them time to.
+	// A deficit that outlives it has no better explanation than the next
+	// hop (a node whose only destination is behind it, TestGrayholeRelay in
+	// internal/heal).
+	AmbiguousRelayHold = 30 * time.Second
 	// ForgedRate is the rate of decrypt, malformed and identity drops, per
 	// second over the window, that marks forged or invalid traffic.
 	ForgedRate = 20.0

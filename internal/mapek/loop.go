@@ -277,6 +277,10 @@ func (l *Loop) planAndExecute(now time.Time, cur map[key]*Symptom, r *StepResult
 			skip(EventSkipNoPolicy, "no policy for the symptom", nil)
 			continue
 		}
+		if s.Ambiguous && now.Sub(is.AnalyzedAt) < AmbiguousRelayHold {
+			skip(EventSkipAmbiguous, fmt.Sprintf("the evidence does not single out the subject; no action for %v unless it does", AmbiguousRelayHold), s.Evidence)
+			continue
+		}
 		if is.Rung >= len(ladder) {
 			skip(EventExhausted, fmt.Sprintf("all %d actions of the ladder tried", len(ladder)), nil)
 			continue

@@ -162,7 +162,7 @@ func TestCooldown(t *testing.T) {
 	rs := run(l, t0, 8, func(i int) Snapshot {
 		n := healthy(a)
 		n.RxLoss = 0.5
-		n.Relayed = uint64(i) * 20
+		n.Relayed, n.Dests, n.FailingDests = uint64(i)*20, 2, 2
 		return Snapshot{Neighbours: []NeighbourSample{n}}
 	})
 	if acts := applied(rs); len(acts) != 1 {

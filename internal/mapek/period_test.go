@@ -176,7 +176,7 @@ func TestNodeCooldownPerKind(t *testing.T) {
 			if i >= 20 {
 				x.RxLoss, x.TxLoss = 0.5, 0.5
 			}
-			x.Relayed = uint64(max(i-15, 0) * 10)
+			x.Relayed, x.Dests, x.FailingDests = uint64(max(i-15, 0)*10), 2, 2
 			return Snapshot{Neighbours: []NeighbourSample{x}}
 		}, 1, 1},
 	} {

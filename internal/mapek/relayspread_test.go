@@ -13,8 +13,10 @@ func (s *spyScorer) Score(f LinkFeatures) (float64, bool) {
 }
 
 // TestRelaySpreadEvidence: the misbehaving-relay symptom says how many
-// destinations failed and whether the evidence is ambiguous, and a Scorer
-// sees the destination counts.
+// destinations failed and whether the evidence is ambiguous, a Scorer sees
+// the destination counts, and the loop quarantines the relay only on
+// evidence that is not ambiguous (an ambiguous symptom is skipped with
+// EventSkipAmbiguous).
 func TestRelaySpreadEvidence(t *testing.T) {
 	a := nid(1)
 	for _, tc := range []struct {
@@ -44,12 +46,26 @@ func TestRelaySpreadEvidence(t *testing.T) {
 			if (s != nil) != tc.blamed {
 				t.Fatalf("blamed %v, want %v", s != nil, tc.blamed)
 			}
+			quarantined := 0
+			for _, r := range rs {
+				for _, act := range r.Actions {
+					if act.Kind == ActionQuarantine && act.Subject == a {
+						quarantined++
+					}
+				}
+			}
+			if want := tc.blamed && !tc.ambiguous; (quarantined > 0) != want {
+				t.Errorf("%d quarantines, want any %v", quarantined, want)
+			}
+			if skipped := countEvent(rs, EventSkipAmbiguous) > 0; skipped != (tc.blamed && tc.ambiguous) {
+				t.Errorf("skip-ambiguous %v, want %v", skipped, tc.blamed && tc.ambiguous)
+			}
 			if s != nil {
 				if s.Evidence["dests"] != float64(tc.dests) || s.Evidence["failing_dests"] != float64(tc.failing) {
 					t.Errorf("evidence %v", s.Evidence)
 				}
-				if _, amb := s.Evidence["ambiguous"]; amb != tc.ambiguous {
-					t.Errorf("ambiguous %v, want %v", amb, tc.ambiguous)
+				if _, amb := s.Evidence["ambiguous"]; amb != tc.ambiguous || s.Ambiguous != tc.ambiguous {
+					t.Errorf("ambiguous %v (evidence %v), want %v", s.Ambiguous, amb, tc.ambiguous)
 				}
 			}
 			f := sc.seen[len(sc.seen)-1]

@@ -167,19 +167,32 @@ func TestRunbookScenarios(t *testing.T) {
 				s.CPU = 1
 			}
 		}), []string{"5.5s opened node-overloaded -", "5.5s applied node-overloaded rate-limit-handshakes"}},
-		{"misbehaving-relay, blackhole, 20 relayed/s", ms, runbookWarm + 800, nil, func(i int) Snapshot {
+		{"misbehaving-relay, blackhole, 20 relayed/s, 3 of 3 destinations failing", ms, runbookWarm + 800, nil, func(i int) Snapshot {
 			x := healthy(fa)
-			x.Relayed = ramp(i, 2)
+			x.Relayed, x.Dests, x.FailingDests = ramp(i, 2), 3, 3
 			return Snapshot{Neighbours: runbookLinks(x)}
 		}, []string{
 			"7.5s opened misbehaving-relay -", "7.5s applied misbehaving-relay quarantine",
 			"37.5s persisted misbehaving-relay quarantine", "37.5s applied misbehaving-relay rekey",
 			"1m7.5s persisted misbehaving-relay rekey", "1m7.5s exhausted misbehaving-relay -"}},
-		{"misbehaving-relay, grayhole, 20 relayed/s, half confirmed", ms, runbookWarm + 30, nil, func(i int) Snapshot {
+		{"misbehaving-relay, grayhole, 20 relayed/s, half confirmed, 2 of 2 destinations failing", ms, runbookWarm + 30, nil, func(i int) Snapshot {
 			x := healthy(fa)
-			x.Relayed, x.Confirmed = ramp(i, 2), ramp(i, 1)
+			x.Relayed, x.Confirmed, x.Dests, x.FailingDests = ramp(i, 2), ramp(i, 1), 2, 2
 			return Snapshot{Neighbours: runbookLinks(x)}
 		}, []string{"7.5s opened misbehaving-relay -", "7.5s applied misbehaving-relay quarantine"}},
+		{"misbehaving-relay, blackhole, 20 relayed/s, one destination judged, a second from 20 s", ms, runbookWarm + 300, nil, func(i int) Snapshot {
+			x := healthy(fa)
+			x.Relayed, x.Dests, x.FailingDests = ramp(i, 2), 1, 1
+			if i >= 200 {
+				x.Dests, x.FailingDests = 2, 2
+			}
+			return Snapshot{Neighbours: runbookLinks(x)}
+		}, []string{"7.5s opened misbehaving-relay -", "7.5s skip-ambiguous misbehaving-relay -", "20s applied misbehaving-relay quarantine"}},
+		{"misbehaving-relay, blackhole, 20 relayed/s, no destination judged", ms, runbookWarm + 400, nil, func(i int) Snapshot {
+			x := healthy(fa)
+			x.Relayed = ramp(i, 2)
+			return Snapshot{Neighbours: runbookLinks(x)}
+		}, []string{"7.5s opened misbehaving-relay -", "7.5s skip-ambiguous misbehaving-relay -", "37.5s applied misbehaving-relay quarantine"}},
 		{"forged-traffic, 30 decrypt drops/s, never fixed", ms, runbookWarm + 1000, nil, node(func(i int, s *NodeSample) {
 			s.Drops.Decrypt = ramp(i, 3)
 		}), []string{

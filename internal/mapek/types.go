@@ -110,6 +110,12 @@ type Symptom struct {
 	Decider Decider
 	// Evidence holds the numbers that triggered the rule, by name.
 	Evidence map[string]float64
+	// Ambiguous marks evidence that does not single out the subject (a
+	// misbehaving-relay symptom with fewer than RelaySpreadMinDests judged
+	// destinations): the symptom opens or keeps its incident, but Plan
+	// takes no action on it (EventSkipAmbiguous) until the evidence does
+	// or the incident is AmbiguousRelayHold old.
+	Ambiguous bool
 }
 
 // key is the identity of a symptom or incident.

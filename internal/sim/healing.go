@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"maps"
 	"time"
 
 	"github.com/x0tta6bl4/x0tta6bl4/internal/mapek"
@@ -32,7 +33,22 @@ type NodeAction struct {
 	Node int `json:"node"`
 	// Action is the agent's record.
 	Action mapek.Action `json:"action"`
+	// Evidence is the evidence of the symptom the action answered when it
+	// was applied (mapek.Symptom.Evidence, from the Step's audit record),
+	// nil if none was recorded.
+	Evidence map[string]float64 `json:"evidence,omitempty"`
 }
+
+// actionKey identifies an action of one node's agents: its ID and the
+// virtual time it was taken at (a restarted node's new agent numbers its
+// actions from 1 again, later).
+type actionKey struct {
+	id uint64
+	at int64
+}
+
+// keyOf returns the actionKey of a.
+func keyOf(id uint64, at time.Time) actionKey { return actionKey{id, at.UnixNano()} }
 
 // startAgent gives node i, just booted, a healing agent over its Core and
 // schedules its first Step.
@@ -105,6 +121,16 @@ func (s *Sim) logStep(i int, r mapek.StepResult) {
 	for _, a := range r.Actions {
 		s.logf(i, "action #%d %s subject=%s rung=%d outcome=%s", a.ID, a.Kind, s.name(a.Subject), a.Rung, a.Outcome)
 	}
+	n := s.nodes[i]
+	for _, rec := range r.Audit {
+		if rec.ActionID == 0 || rec.Evidence == nil || rec.Event != mapek.EventApplied && rec.Event != mapek.EventFailed {
+			continue
+		}
+		if n.evidence == nil {
+			n.evidence = make(map[actionKey]map[string]float64)
+		}
+		n.evidence[keyOf(rec.ActionID, rec.At)] = maps.Clone(rec.Evidence)
+	}
 }
 
 // Incidents returns the incidents of every node's healing agents (those of
@@ -134,7 +160,7 @@ func (s *Sim) Actions() []NodeAction {
 	for i, n := range s.nodes {
 		add := func(as []mapek.Action) {
 			for _, a := range as {
-				out = append(out, NodeAction{Node: i, Action: a})
+				out = append(out, NodeAction{Node: i, Action: a, Evidence: n.evidence[keyOf(a.ID, a.At)]})
 			}
 		}
 		add(n.pastActions)

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -45,8 +46,18 @@ func TestHealingCrash(t *testing.T) {
 		in := ni.Incident
 		t.Logf("node %d: %s subject %s detected %v analysed %v", ni.Node, in.Kind, s.name(in.Subject), in.DetectedAt.Sub(s.start)-crashed, in.AnalyzedAt.Sub(s.start)-crashed)
 	}
+	deadActions := 0
 	for _, na := range s.Actions() {
-		t.Logf("node %d: action %s subject %s at %v outcome %s %s", na.Node, na.Action.Kind, s.name(na.Action.Subject), na.Action.At.Sub(s.start)-crashed, na.Action.Outcome, na.Action.Err)
+		t.Logf("node %d: action %s subject %s at %v outcome %s %s evidence %v", na.Node, na.Action.Kind, s.name(na.Action.Subject), na.Action.At.Sub(s.start)-crashed, na.Action.Outcome, na.Action.Err, na.Evidence)
+		if na.Action.Symptom == mapek.SymptomDeadLink {
+			deadActions++
+			if na.Evidence["down_s"] <= 0 {
+				t.Errorf("node %d: dead-link action without its symptom's evidence: %v", na.Node, na.Evidence)
+			}
+		}
+	}
+	if deadActions == 0 {
+		t.Error("no action answered the dead links")
 	}
 	for _, j := range s.Neighbours(victim) {
 		if !dead[j] {
@@ -102,7 +113,9 @@ func TestHealingDeterminism(t *testing.T) {
 		t.Fatal("no incident: the faults were not seen")
 	}
 	eqInc := func(a, b NodeIncident) bool { return a == b }
-	eqAct := func(a, b NodeAction) bool { return a == b }
+	eqAct := func(a, b NodeAction) bool {
+		return a.Node == b.Node && a.Action == b.Action && maps.Equal(a.Evidence, b.Evidence)
+	}
 	if !slices.EqualFunc(i1, i2, eqInc) || !slices.EqualFunc(a1, a2, eqAct) {
 		t.Fatal("incidents or actions differ between runs")
 	}

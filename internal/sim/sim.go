@@ -53,6 +53,9 @@ type node struct {
 	lastStep      time.Time
 	pastIncidents []mapek.Incident
 	pastActions   []mapek.Action
+	// evidence is the evidence of the symptom each action of the node's
+	// agents answered, by actionKey (from the Step's audit records).
+	evidence map[actionKey]map[string]float64
 	// grayhole is the fraction of transit packets the node drops.
 	grayhole float64
 }

@@ -27,7 +27,7 @@ strategy, privacy budget, participants and parent, named by the SHA-256 of its s
 work on record files offline.`,
 	}
 	model.AddCommand(newModelListCmd(), newModelShowCmd(), newModelHistoryCmd(), newModelRollbackCmd(),
-		newModelSignCmd(), newModelVerifyCmd())
+		newModelSignCmd(), newModelVerifyCmd(), newModelPublishCmd())
 	return model
 }
 

@@ -89,6 +89,11 @@ func runNode(ctx context.Context, cfg *config.Config, logw io.Writer) error {
 		return err
 	}
 	defer closeStore()
+	models, closeModels, err := modelOptions(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeModels()
 	hidden, err := nodeTransport(cfg, log)
 	if err != nil {
 		return err
@@ -113,7 +118,7 @@ func runNode(ctx context.Context, cfg *config.Config, logw io.Writer) error {
 		ReloadInterval: time.Duration(cfg.Timers.Reload),
 		Rand:           rand.Reader, Logger: log, Version: version,
 		Discovery: lan,
-		Healing:   healing, Chaos: chaos,
+		Healing:   healing, Chaos: chaos, Models: models,
 	})
 	if err != nil {
 		conn.Close()
@@ -134,9 +139,15 @@ func runNode(ctx context.Context, cfg *config.Config, logw io.Writer) error {
 		conn.Close()
 		return errors.Join(err, streams.stop())
 	}
+	stopModels, err := startModelSync(ctx, streams.ep, n, cfg, models.Store, log)
+	if err != nil {
+		cancel()
+		conn.Close()
+		return errors.Join(err, streams.stop())
+	}
 	err = serveAPI(ctx, n, cfg.API.Listen, api.Options{Token: token, Logger: log, Config: cfg})
 	cancel()
-	return errors.Join(err, streams.stop())
+	return errors.Join(err, stopModels(), streams.stop())
 }
 
 // serve runs n and, unless apiListen is "off", its API server, until ctx ends.

@@ -36,6 +36,7 @@ type ConfigInfo struct {
 	Chaos     ConfigChaos     `json:"chaos" yaml:"chaos"`
 	Obfs      ConfigObfs      `json:"obfs" yaml:"obfs"`
 	Camo      ConfigCamo      `json:"camo" yaml:"camo"`
+	Models    ConfigModels    `json:"models" yaml:"models"`
 }
 
 // ConfigIdentity is the identity section: paths of the node's key, certificate, network CA and
@@ -115,6 +116,15 @@ type ConfigObfs struct {
 	Jitter     string `json:"jitter" yaml:"jitter"`
 }
 
+// ConfigModels is the models section, with sync_interval resolved to its default ("0s" when the
+// section is off).
+type ConfigModels struct {
+	Registry         string `json:"registry" yaml:"registry"`
+	CoordinatorGroup string `json:"coordinator_group" yaml:"coordinator_group"`
+	SyncInterval     string `json:"sync_interval" yaml:"sync_interval"`
+	Inbox            string `json:"inbox" yaml:"inbox"`
+}
+
 // ConfigCamo is the camo section. KeyFile, Certificate and CertificateKey are paths, never the
 // key material; Mode and Path are resolved ("tls", "/") when the section is on, empty otherwise.
 type ConfigCamo struct {
@@ -192,7 +202,8 @@ func NewConfigInfo(c *config.Config) ConfigInfo {
 			KeyFile: c.Obfs.KeyFile, Shape: c.Obfs.On() && (c.Obfs.Shape == nil || *c.Obfs.Shape), Junk: c.Obfs.Junk,
 			MaxPadding: c.Obfs.MaxPadding, Jitter: durationString(c.Obfs.Jitter),
 		},
-		Camo: newConfigCamo(c.Camo),
+		Camo:   newConfigCamo(c.Camo),
+		Models: newConfigModels(c.Models),
 	}
 	for _, p := range c.Peers {
 		info.Peers = append(info.Peers, ConfigPeer{Address: p.Address, NodeID: p.NodeID})
@@ -238,4 +249,13 @@ func newConfigCamo(s config.Camo) ConfigCamo {
 		}
 	}
 	return cc
+}
+
+// newConfigModels copies the models section, resolving sync_interval when it is on.
+func newConfigModels(m config.Models) ConfigModels {
+	cm := ConfigModels{Registry: m.Registry, CoordinatorGroup: m.CoordinatorGroup, SyncInterval: "0s", Inbox: m.Inbox}
+	if m.On() {
+		cm.SyncInterval = m.Interval().String()
+	}
+	return cm
 }

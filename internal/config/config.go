@@ -114,6 +114,8 @@ type Config struct {
 	Obfs Obfs `yaml:"obfs"`
 	// Camo carries the node's datagrams over TLS camouflage instead of UDP (off unless set).
 	Camo Camo `yaml:"camo"`
+	// Models keeps signed model versions and syncs them over the mesh (off unless a registry is set).
+	Models Models `yaml:"models"`
 }
 
 // Healing configures the node's self-healing loop (internal/heal over internal/mapek).
@@ -366,7 +368,7 @@ func (c *Config) applyDefaults() {
 }
 
 func (c *Config) resolve(dir string) {
-	for _, p := range []*string{&c.Identity.Key, &c.Identity.Cert, &c.Identity.CA, &c.Identity.RevocationList, &c.API.TokenFile, &c.Healing.Knowledge, &c.Healing.Model, &c.Obfs.KeyFile, &c.Camo.KeyFile, &c.Camo.Certificate, &c.Camo.CertificateKey, &c.Camo.DecoyPage} {
+	for _, p := range []*string{&c.Identity.Key, &c.Identity.Cert, &c.Identity.CA, &c.Identity.RevocationList, &c.API.TokenFile, &c.Healing.Knowledge, &c.Healing.Model, &c.Obfs.KeyFile, &c.Camo.KeyFile, &c.Camo.Certificate, &c.Camo.CertificateKey, &c.Camo.DecoyPage, &c.Models.Registry, &c.Models.Inbox} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}
@@ -462,6 +464,7 @@ func (c *Config) Validate() error {
 	c.validateHealing(add)
 	c.validateObfs(add)
 	c.validateCamo(add)
+	c.validateModels(add)
 	if len(errs) == 0 {
 		return nil
 	}

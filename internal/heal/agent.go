@@ -105,7 +105,28 @@ type Agent struct {
 	incidents []mapek.Incident // by ID, at most MaxIncidentHistory
 	actions   []mapek.Action   // by ID, at most MaxActionHistory
 	storeErr  error
+
+	scorer switchScorer // what the loop consults: Options.Scorer, then SetScorer's
 }
+
+// switchScorer is the Scorer the loop holds for the whole run: it forwards to the scorer of the
+// moment, so that SetScorer can replace it; without one it has no opinion and the rules decide,
+// exactly as a loop without a Scorer.
+type switchScorer struct{ s mapek.Scorer }
+
+// Score asks the current scorer, if any.
+func (w *switchScorer) Score(f mapek.LinkFeatures) (float64, bool) {
+	if w.s == nil {
+		return 0, false
+	}
+	return w.s.Score(f)
+}
+
+// SetScorer makes s (nil for the rules alone) the scorer Analyze consults from the next Step on;
+// if it implements SnapshotObserver it is handed the Snapshots from then on, so a new model
+// starts its own history. Like every Agent method it must be called by the goroutine that owns
+// the agent (the node: under its lock).
+func (a *Agent) SetScorer(s mapek.Scorer) { a.scorer.s = s }
 
 // New returns the Agent of core. With opt.Store it resumes the incident and
 // action IDs and the histories persisted earlier, and restores the
@@ -130,7 +151,8 @@ func New(core *mesh.Core, opt Options) (*Agent, error) {
 		gone:   make(map[identity.NodeID]time.Time),
 	}
 	a.act = actuator{a: a}
-	loop, err := mapek.New(opt.Config, &a.act, opt.Scorer)
+	a.scorer.s = opt.Scorer
+	loop, err := mapek.New(opt.Config, &a.act, &a.scorer)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
 	}
@@ -210,7 +232,7 @@ func (a *Agent) Step(now time.Time) mapek.StepResult {
 	}
 	a.started = true
 	snap := a.snapshot(now)
-	if o, ok := a.opt.Scorer.(SnapshotObserver); ok {
+	if o, ok := a.scorer.s.(SnapshotObserver); ok {
 		o.ObserveSnapshot(now, &snap)
 	}
 	a.act.now = now

@@ -76,6 +76,8 @@ type Options struct {
 	Healing HealingOptions
 	// Chaos injects faults for testing self-healing (healing.go); off by default.
 	Chaos ChaosOptions
+	// Models gives the node a store of signed model versions (models.go); off without a Store.
+	Models ModelOptions
 }
 
 // Node is a running mesh node.
@@ -103,8 +105,9 @@ type Node struct {
 	lan   lanState
 	tx    *sendQueue // sealed frames on their way to conn (batch.go)
 
-	heal  *healing // nil when self-healing is off; guarded by mu
-	chaos *chaos   // nil without chaos blackholes; guarded by mu
+	heal   *healing // nil when self-healing is off; guarded by mu
+	chaos  *chaos   // nil without chaos blackholes; guarded by mu
+	models *models  // nil without a model store (models.go)
 }
 
 type sessionRef struct {
@@ -191,6 +194,9 @@ func New(opt Options) (*Node, error) {
 		if err := n.newHealing(opt.Healing); err != nil {
 			return nil, err
 		}
+	}
+	if err := n.newModels(opt.Models); err != nil {
+		return nil, err
 	}
 	for _, sp := range opt.Peers {
 		p := &peer{addr: sp.Addr, static: true, pin: sp.Pin}

@@ -61,6 +61,7 @@ func newRootCmd() *cobra.Command {
 		newCamoCmd(),
 		newBenchCmd(),
 		newDPCmd(),
+		newFLCmd(),
 		newConfigCmd(),
 		newVersionCmd(),
 	)

@@ -8,7 +8,7 @@ TOOLS       := $(CURDIR)/.tools/bin
 STATICCHECK := $(TOOLS)/staticcheck
 STATICCHECK_VERSION := v0.8.2
 BIN         := bin/x0tta6bl4
-FUZZTIME    ?= 5s
+FUZZTIME    ?= 3s
 COVER_TOTAL ?= 90
 COVER_PKG   ?= 85
 DATA        ?= ../shared/data/planetoid
@@ -16,7 +16,7 @@ BENCH_PASSES ?= 5
 BENCH_TIME  ?= 200ms
 LDFLAGS     := -s -w -buildid= -X main.version=$(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build demo demo-udp test fmt-check vet staticcheck test-race fuzz cover-gate cora-check walkthrough docs-check fl-check a11y bench bench-check clean tools anomaly-check image image-check sbom vulncheck helm-check
+.PHONY: all build demo demo-udp test fmt-check vet staticcheck test-race fuzz cover-gate cora-check walkthrough docs-check fl-check censor-check a11y bench bench-check clean tools anomaly-check image image-check sbom vulncheck helm-check
 
 all: build
 
@@ -75,6 +75,13 @@ walkthrough: build
 
 cora-check: build
 	./$(BIN) bench graphsage --data $(DATA) --name cora --seeds 10 --min-accuracy 0.81
+
+## censor-check: the obfuscated transport against the GFW fully-encrypted rule, byte statistics and
+## active probing over 2,000 real handshakes per mode, then nDPI on captured loopback traffic
+## (needs root; installs libndpi-bin and tcpdump; docs/censorship.md)
+censor-check:
+	$(GO) test -count=1 -run 'TestRun$$|TestProbe$$' ./internal/transport/obfs/validate/ -args -validate.samples=2000 -validate.probes=2000
+	.ci/ndpi-check
 
 ## fl-check: GraphSAGE federated over 20 clients on Cora must come within 2 points of centralised
 ## training in the same run (docs/federated-learning.md)

@@ -33,7 +33,7 @@ func TestPages(t *testing.T) {
 		{"empty topology", emptyMesh(), "/ui/topology", []string{`aria-label="alpha, this node"`, `id="topology-table"`, `id="node-1"`, "1 node."}, []string{"neighbour, link"}},
 		{"empty links", emptyMesh(), "/ui/links", []string{"No links", "No peers.", "No routes."}, nil},
 		{"empty incidents", emptyMesh(), "/ui/incidents", []string{"No incidents", `data-live="incidents">0<`}, []string{`class="incident`}},
-		{"empty federated", emptyMesh(), "/ui/federated", []string{"Not built yet", "privacy budget"}, []string{"<table"}},
+		{"empty federated", emptyMesh(), "/ui/federated", []string{"Models are off on this node", "<code>models: {registry: models.db}</code>", "<code>x0tta6bl4 fl sim</code>"}, []string{"<table"}},
 		{"busy overview", busyMesh(), "/", []string{"✓ Ready", `data-live="open_incidents">2<`, `data-live="incidents">3<`, `data-live="links_up">1<`,
 			`href="/ui/incidents#incident-3"`, "node-overloaded on this node"}, []string{"Not ready"}},
 		{"busy topology", busyMesh(), "/ui/topology", []string{

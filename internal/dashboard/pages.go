@@ -207,11 +207,3 @@ func metric(m int) string {
 	}
 	return fmt.Sprint(m)
 }
-
-// federatedView is the data of the federated learning page: nothing yet, said plainly.
-type federatedView struct{}
-
-func (h *Handler) federated(*http.Request) (string, *view, int, error) {
-	now := h.opt.Clock.Now()
-	return "federated", &view{Title: "Federated learning", Nav: "federated", Now: mkTime(now, now), Data: federatedView{}}, 0, nil
-}

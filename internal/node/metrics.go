@@ -16,6 +16,7 @@ type metricsCollector struct {
 	meshPackets, meshDrops, meshSessions        *prometheus.Desc
 	sendQueueDrops                              *prometheus.Desc
 	heal                                        healingDescs
+	modelRound, modelVersions, modelEpsilon     *prometheus.Desc
 }
 
 // Collector returns a prometheus.Collector of the node's metrics, for the registry the caller
@@ -41,13 +42,18 @@ func (n *Node) Collector() prometheus.Collector {
 		meshSessions:   d("mesh_sessions_established_total", "End-to-end sessions established."),
 		sendQueueDrops: d("send_queue_drops_total", "Sealed frames dropped because the transport send queue was full."),
 		heal:           newHealingDescs(d),
+		modelRound:     d("model_round", "Round of the current model version; 0 with none. Only on a node with a model registry."),
+		modelVersions:  d("model_versions", "Model versions the node's registry stores. Only on a node with a model registry."),
+		modelEpsilon: d("model_epsilon", "Differential-privacy ε spent by all rounds up to the current model version; "+
+			"0 with none or when the rounds were not accounted. Only on a node with a model registry."),
 	}
 }
 
 // Describe implements prometheus.Collector.
 func (c *metricsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.peers, c.routes, c.meshTables, c.bytes, c.frames, c.handshakes,
-		c.hsRetransmits, c.hsGaveUp, c.hsDrop, c.cookies, c.meshPackets, c.meshDrops, c.meshSessions, c.sendQueueDrops} {
+		c.hsRetransmits, c.hsGaveUp, c.hsDrop, c.cookies, c.meshPackets, c.meshDrops, c.meshSessions, c.sendQueueDrops,
+		c.modelRound, c.modelVersions, c.modelEpsilon} {
 		ch <- d
 	}
 	c.heal.describe(ch)
@@ -103,4 +109,29 @@ func (c *metricsCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.meshTables, prometheus.GaugeValue, float64(v), table)
 	}
 	c.n.collectHealing(ch, &c.heal)
+	c.collectModels(ch)
+}
+
+// collectModels sends the model metrics: none when the node keeps no model store, or when the
+// store cannot be read (the scrape then lacks them rather than reporting made-up values).
+func (c *metricsCollector) collectModels(ch chan<- prometheus.Metric) {
+	m := c.n.models
+	if m == nil {
+		return
+	}
+	list, err := m.store.List()
+	if err != nil {
+		c.n.log.Warn("metrics: cannot read the model store", "err", err)
+		return
+	}
+	var round uint64
+	var eps float64
+	for _, v := range list {
+		if v.Current {
+			round, eps = v.Round, v.EpsilonTotal
+		}
+	}
+	ch <- prometheus.MustNewConstMetric(c.modelRound, prometheus.GaugeValue, float64(round))
+	ch <- prometheus.MustNewConstMetric(c.modelVersions, prometheus.GaugeValue, float64(len(list)))
+	ch <- prometheus.MustNewConstMetric(c.modelEpsilon, prometheus.GaugeValue, eps)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,58 +14,19 @@ import (
 )
 
 func newIncidentsCmd() *cobra.Command {
-	var af apiFlags
-	var asJSON, all bool
-	cmd := &cobra.Command{
-		Use:   "incidents",
-		Short: "Show the self-healing incidents of a running node: open ones, or all with --all",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := af.client()
-			if err != nil {
-				return err
-			}
-			list, err := c.Incidents(cmd.Context(), all)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), list)
-			}
-			return printIncidents(cmd.OutOrStdout(), list)
-		},
-	}
-	af.register(cmd)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	var all bool
+	cmd := newQueryCmd("incidents", "Show the self-healing incidents of a running node: open ones, or all with --all",
+		cobra.NoArgs, func(ctx context.Context, c *api.Client, _ []string) ([]api.IncidentInfo, error) {
+			return c.Incidents(ctx, all)
+		}, printIncidents)
 	cmd.Flags().BoolVar(&all, "all", false, "also show resolved incidents")
 	return cmd
 }
 
 func newActionsCmd() *cobra.Command {
-	var af apiFlags
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "actions",
-		Short: "Show the self-healing actions of a running node and their outcomes",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := af.client()
-			if err != nil {
-				return err
-			}
-			list, err := c.Actions(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), list)
-			}
-			return printActions(cmd.OutOrStdout(), list)
-		},
-	}
-	af.register(cmd)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	return newQueryCmd("actions", "Show the self-healing actions of a running node and their outcomes",
+		cobra.NoArgs, func(ctx context.Context, c *api.Client, _ []string) ([]api.ActionInfo, error) { return c.Actions(ctx) },
+		printActions)
 }
 
 func printJSON(w io.Writer, v any) error {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -32,84 +33,24 @@ work on record files offline.`,
 }
 
 func newModelListCmd() *cobra.Command {
-	var af apiFlags
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List the model versions a running node stores, oldest round first; * marks the current one",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := af.client()
-			if err != nil {
-				return err
-			}
-			list, err := c.Models(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), list)
-			}
-			return printModels(cmd.OutOrStdout(), list)
-		},
-	}
-	af.register(cmd)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	return newQueryCmd("list", "List the model versions a running node stores, oldest round first; * marks the current one",
+		cobra.NoArgs, func(ctx context.Context, c *api.Client, _ []string) ([]api.ModelInfo, error) { return c.Models(ctx) },
+		printModels)
 }
 
 func newModelShowCmd() *cobra.Command {
-	var af apiFlags
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "show ID",
-		Short: "Show one model version of a running node (ID or a unique prefix of 8+ digits) with its lineage",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := af.client()
-			if err != nil {
-				return err
-			}
-			d, err := c.Model(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), d)
-			}
-			return printModelDetail(cmd.OutOrStdout(), d)
-		},
-	}
-	af.register(cmd)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	return newQueryCmd("show ID", "Show one model version of a running node (ID or a unique prefix of 8+ digits) with its lineage",
+		cobra.ExactArgs(1), func(ctx context.Context, c *api.Client, args []string) (api.ModelDetail, error) {
+			return c.Model(ctx, args[0])
+		}, printModelDetail)
 }
 
 func newModelHistoryCmd() *cobra.Command {
-	var af apiFlags
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "history",
-		Short: "Show how a running node's current model changed: acceptances and rollbacks, oldest first",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := af.client()
-			if err != nil {
-				return err
-			}
-			list, err := c.ModelHistory(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), list)
-			}
-			return printModelHistory(cmd.OutOrStdout(), list)
+	return newQueryCmd("history", "Show how a running node's current model changed: acceptances and rollbacks, oldest first",
+		cobra.NoArgs, func(ctx context.Context, c *api.Client, _ []string) ([]api.ModelChange, error) {
+			return c.ModelHistory(ctx)
 		},
-	}
-	af.register(cmd)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+		printModelHistory)
 }
 
 func newModelRollbackCmd() *cobra.Command {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -39,27 +40,34 @@ func (f *apiFlags) client() (*api.Client, error) {
 }
 
 func newPeersCmd() *cobra.Command {
+	return newQueryCmd("peers", "Show the peers of a running node: ID, name, address, state, session age and bytes",
+		cobra.NoArgs, func(ctx context.Context, c *api.Client, _ []string) ([]api.PeerInfo, error) { return c.Peers(ctx) },
+		printPeers)
+}
+
+// newQueryCmd returns a command that asks a running node's API with get and prints the answer with
+// print, or as JSON with --json. Extra flags are added to the returned command by the caller.
+func newQueryCmd[T any](use, short string, args cobra.PositionalArgs,
+	get func(ctx context.Context, c *api.Client, args []string) (T, error), print func(io.Writer, T) error) *cobra.Command {
 	var af apiFlags
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "peers",
-		Short: "Show the peers of a running node: ID, name, address, state, session age and bytes",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Use:   use,
+		Short: short,
+		Args:  args,
+		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := af.client()
 			if err != nil {
 				return err
 			}
-			peers, err := c.Peers(cmd.Context())
+			v, err := get(cmd.Context(), c, args)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(peers)
+				return printJSON(cmd.OutOrStdout(), v)
 			}
-			return printPeers(cmd.OutOrStdout(), peers)
+			return print(cmd.OutOrStdout(), v)
 		},
 	}
 	af.register(cmd)

@@ -2,26 +2,25 @@ package store
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/x0tta6bl4/x0tta6bl4/internal/boltfile"
 
 	"github.com/x0tta6bl4/x0tta6bl4/internal/mapek"
 )
 
 // Bucket names and the key of the schema version in bucketMeta.
 const (
-	bucketMeta      = "meta"
+	bucketMeta      = boltfile.MetaBucket
 	bucketIncidents = "incidents"
 	bucketActions   = "actions"
 	bucketAudit     = "audit"
 	bucketBaselines = "baselines"
-	keySchema       = "schema"
+	keySchema       = boltfile.SchemaKey
 )
 
 // Options configure Open. Zero fields take their defaults.
@@ -67,14 +66,7 @@ type AuditEntry struct {
 }
 
 // guard runs f, turning a panic of bbolt on a corrupt page into ErrCorrupt.
-func guard(f func() error) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("%w: %v", ErrCorrupt, p)
-		}
-	}()
-	return f()
-}
+func guard(f func() error) error { return boltfile.Guard(ErrCorrupt, f) }
 
 // Open opens or creates the store at path. It waits at most LockTimeout for
 // the file lock (ErrLocked), creates missing buckets, and verifies the file:
@@ -85,75 +77,12 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	// bbolt panics on some corrupt pages while opening, after it has taken
-	// the file lock; keep the file so that the lock can be released then.
-	var file *os.File
-	openFile := func(name string, flag int, perm os.FileMode) (*os.File, error) {
-		f, err := os.OpenFile(name, flag, perm)
-		file = f
-		return f, err
+	db, err := boltfile.Open(path, boltfile.Options{Name: "store", Mode: FileMode, LockTimeout: opts.LockTimeout,
+		Locked: ErrLocked, Corrupt: ErrCorrupt, Schema: SchemaVersion, Buckets: []string{bucketIncidents, bucketActions, bucketAudit, bucketBaselines}})
+	if err != nil {
+		return nil, err
 	}
-	var db *bolt.DB
-	err = guard(func() error {
-		var err error
-		db, err = bolt.Open(path, FileMode, &bolt.Options{Timeout: opts.LockTimeout, OpenFile: openFile})
-		return err
-	})
-	if errors.Is(err, ErrCorrupt) && file != nil {
-		release(file)
-	}
-	switch {
-	case errors.Is(err, berrors.ErrTimeout):
-		return nil, fmt.Errorf("%w: %s: %w", ErrLocked, path, err)
-	case errors.Is(err, ErrCorrupt):
-		return nil, fmt.Errorf("%s: %w", path, err)
-	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
-		return nil, fmt.Errorf("%w: %s: %w", ErrCorrupt, path, err)
-	case err != nil:
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("store: open %s: %w", path, err)
-		}
-		return nil, fmt.Errorf("%w: %s: %w", ErrCorrupt, path, err)
-	}
-	s := &Store{opts: opts, db: db}
-	if err := guard(s.init); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return s, nil
-}
-
-// init checks the file's consistency and schema and creates the buckets.
-func (s *Store) init() error {
-	if err := s.db.View(func(tx *bolt.Tx) error {
-		for err := range tx.Check() {
-			return fmt.Errorf("%w: %w", ErrCorrupt, err)
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		meta, err := tx.CreateBucketIfNotExists([]byte(bucketMeta))
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrCorrupt, err)
-		}
-		switch v := meta.Get([]byte(keySchema)); {
-		case v == nil:
-			if err := meta.Put([]byte(keySchema), binary.BigEndian.AppendUint32(nil, SchemaVersion)); err != nil {
-				return err
-			}
-		case len(v) != 4 || binary.BigEndian.Uint32(v) != SchemaVersion:
-			return fmt.Errorf("%w: schema version %x, want %d", ErrCorrupt, v, SchemaVersion)
-		}
-		for _, b := range []string{bucketIncidents, bucketActions, bucketAudit, bucketBaselines} {
-			if _, err := tx.CreateBucketIfNotExists([]byte(b)); err != nil {
-				return fmt.Errorf("%w: %w", ErrCorrupt, err)
-			}
-		}
-		return nil
-	})
+	return &Store{opts: opts, db: db}, nil
 }
 
 // Close closes the store; later calls return ErrClosed.

@@ -2,26 +2,25 @@ package registry
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/x0tta6bl4/x0tta6bl4/internal/boltfile"
 )
 
 // Bucket names and the keys of the meta bucket.
 const (
-	bucketMeta     = "meta"
-	bucketVersions = "versions" // ID -> encodeVersion
-	bucketPayloads = "payloads" // ID -> payload
-	bucketRounds   = "rounds"   // round (u64) -> ID
-	bucketHistory  = "history"  // seq (u64) -> encodeChange
-	keySchema      = "schema"   // u32 SchemaVersion
-	keyCurrent     = "current"  // ID of the current version
-	keyMaxRound    = "maxround" // u64, the highest round ever accepted
+	bucketMeta     = boltfile.MetaBucket
+	bucketVersions = "versions"         // ID -> encodeVersion
+	bucketPayloads = "payloads"         // ID -> payload
+	bucketRounds   = "rounds"           // round (u64) -> ID
+	bucketHistory  = "history"          // seq (u64) -> encodeChange
+	keySchema      = boltfile.SchemaKey // u32 SchemaVersion
+	keyCurrent     = "current"          // ID of the current version
+	keyMaxRound    = "maxround"         // u64, the highest round ever accepted
 )
 
 // Options configure Open. Zero fields take their defaults.
@@ -56,14 +55,7 @@ type Store struct {
 }
 
 // guard runs f, turning a panic of bbolt on a corrupt page into ErrCorrupt.
-func guard(f func() error) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("%w: %v", ErrCorrupt, p)
-		}
-	}()
-	return f()
-}
+func guard(f func() error) error { return boltfile.Guard(ErrCorrupt, f) }
 
 // Open opens or creates the store at path. It waits at most
 // Options.LockTimeout for the file lock (ErrLocked), creates missing
@@ -75,34 +67,10 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	// bbolt panics on some corrupt pages while opening, after it has taken
-	// the file lock; keep the file so that the lock can be released then.
-	var file *os.File
-	openFile := func(name string, flag int, perm os.FileMode) (*os.File, error) {
-		f, err := os.OpenFile(name, flag, perm)
-		file = f
-		return f, err
-	}
-	var db *bolt.DB
-	err = guard(func() error {
-		var err error
-		db, err = bolt.Open(path, FileMode, &bolt.Options{Timeout: opts.LockTimeout, OpenFile: openFile})
-		return err
-	})
-	if errors.Is(err, ErrCorrupt) && file != nil {
-		release(file)
-	}
-	switch {
-	case errors.Is(err, berrors.ErrTimeout):
-		return nil, fmt.Errorf("%w: %s: %w", ErrLocked, path, err)
-	case errors.Is(err, ErrCorrupt):
-		return nil, fmt.Errorf("%s: %w", path, err)
-	case err != nil:
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("registry: open %s: %w", path, err)
-		}
-		return nil, fmt.Errorf("%w: %s: %w", ErrCorrupt, path, err)
+	db, err := boltfile.Open(path, boltfile.Options{Name: "registry", Mode: FileMode, LockTimeout: opts.LockTimeout,
+		Locked: ErrLocked, Corrupt: ErrCorrupt, Schema: SchemaVersion, Buckets: []string{bucketVersions, bucketPayloads, bucketRounds, bucketHistory}})
+	if err != nil {
+		return nil, err
 	}
 	s := &Store{opts: opts, db: db}
 	if err := guard(s.init); err != nil {
@@ -112,35 +80,9 @@ func Open(path string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// init checks the file's pages and schema, creates the buckets and checks
-// that the current version is stored.
+// init checks that the current version is stored and the highest round decodes.
 func (s *Store) init() error {
-	if err := s.db.View(func(tx *bolt.Tx) error {
-		for err := range tx.Check() {
-			return fmt.Errorf("%w: %w", ErrCorrupt, err)
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		meta, err := tx.CreateBucketIfNotExists([]byte(bucketMeta))
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrCorrupt, err)
-		}
-		switch v := meta.Get([]byte(keySchema)); {
-		case v == nil:
-			if err := meta.Put([]byte(keySchema), binary.BigEndian.AppendUint32(nil, SchemaVersion)); err != nil {
-				return err
-			}
-		case len(v) != 4 || binary.BigEndian.Uint32(v) != SchemaVersion:
-			return fmt.Errorf("%w: schema version %x, want %d", ErrCorrupt, v, SchemaVersion)
-		}
-		for _, b := range []string{bucketVersions, bucketPayloads, bucketRounds, bucketHistory} {
-			if _, err := tx.CreateBucketIfNotExists([]byte(b)); err != nil {
-				return fmt.Errorf("%w: %w", ErrCorrupt, err)
-			}
-		}
+	return s.db.View(func(tx *bolt.Tx) error {
 		cur, ok, err := current(tx)
 		if err != nil {
 			return err

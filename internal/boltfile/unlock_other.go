@@ -1,6 +1,6 @@
 //go:build !unix
 
-package registry
+package boltfile
 
 import "os"
 

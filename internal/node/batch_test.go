@@ -95,11 +95,17 @@ func TestSendQueueOrderAndErrors(t *testing.T) {
 			if got := rc.got(); fmt.Sprint(got) != "[a b c]" {
 				t.Fatalf("writes %v, want [a b c] (bad skipped)", got)
 			}
-			// A closed transport ends the batch: what follows it is dropped.
+			// A closed transport ends the batch: what follows it is dropped. Both frames are
+			// queued under the lock, so that the writer takes them in one batch (pushed one by
+			// one, the writer could wake between them and rightly send "lost" on its own).
+			q.mu.Lock()
 			for _, s := range []string{"closed", "lost"} {
-				if err := q.push([]byte(s), to); err != nil {
-					t.Fatal(err)
-				}
+				q.pending = append(q.pending, transport.Message{Buf: []byte(s), Addr: to})
+			}
+			q.mu.Unlock()
+			select {
+			case q.wake <- struct{}{}:
+			default:
 			}
 			<-rc.written
 			time.Sleep(10 * time.Millisecond) // a wrongly sent "lost" would show up by now
